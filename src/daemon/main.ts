@@ -211,6 +211,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     // Containers are supervised by conmon and keep running; only the API goes away.
     log.info('shutting down; containers keep running', { signal });
     driver.exits.stop();
+    await driver.drain();
     server.close();
     server.closeAllConnections();
     for (const close of closers) await close().catch(() => {});

@@ -18,6 +18,7 @@ import { effectiveCapabilities } from '../runtime/capabilities.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import { readLogs, type LogEntry } from '../runtime/logs.js';
 import { convertProfile } from '../runtime/seccomp.js';
+import type { SeccompSpec } from '../oci/runtime-spec.js';
 import { buildSpec, containerEnv, defaultMaskedPaths, defaultReadonlyPaths } from '../runtime/spec.js';
 import { resolveUserInRoot } from '../runtime/user.js';
 import { ContainerStore, isActive, validateName, type ContainerRecord, type ContainerStatus } from './container-record.js';
@@ -136,6 +137,8 @@ export class ContainerService {
   private readonly locks = new KeyedMutex();
   private readonly tracked = new Map<string, Tracked>();
   private readonly namesInFlight = new Set<string>();
+  /** Converted seccomp profiles by capability set: the conversion is the same for every container. */
+  private readonly seccompCache = new Map<string, SeccompSpec>();
 
   constructor(private readonly d: ContainerServiceDeps) {}
 
@@ -393,6 +396,9 @@ export class ContainerService {
     const hc = rec.hostConfig;
     const runtime = rec.runtime;
     let launched = false;
+    const t0 = performance.now();
+    const marks: Record<string, number> = {};
+    const mark = (name: string) => (marks[name] = Math.round((performance.now() - t0) * 10) / 10);
     try {
       if (!(await this.d.snapshotter.exists(id))) {
         const image = this.d.images.get(rec.image);
@@ -400,6 +406,7 @@ export class ContainerService {
         await this.d.snapshotter.prepare(id, this.d.images.chainIdsOf(image).at(-1) ?? null);
       }
       const [rootfs] = await Promise.all([this.d.snapshotter.mount(id), this.writeHostFiles(rec)]);
+      mark('mounted');
       const user = await resolveUserInRoot(rootfs, rec.config.User ?? '', hc.GroupAdd ?? []);
       const cwd = rec.config.WorkingDir || '/';
       if (!cwd.startsWith('/')) throw invalidArgument(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
@@ -420,7 +427,7 @@ export class ContainerService {
         ...(rec.config.Domainname && { domainname: rec.config.Domainname }),
         privileged: hc.Privileged,
         capabilities: caps,
-        ...(profile && !seccompUnconfined && { seccomp: convertProfile(profile, { capabilities: caps }) }),
+        ...(profile && !seccompUnconfined && { seccomp: this.seccompFor(caps) }),
         noNewPrivileges: (hc.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
         rlimits: this.rlimits(hc),
         resources: {
@@ -444,6 +451,7 @@ export class ContainerService {
         readonlyPaths: hc.ReadonlyPaths,
         ...(hc.Sysctls && { sysctls: hc.Sysctls }),
       });
+      mark('spec');
       await this.d.driver.exits.consume(id);
       const started = await this.d.driver.create({
         id,
@@ -455,6 +463,7 @@ export class ContainerService {
         tty: rec.config.Tty,
       });
       launched = true;
+      mark('created');
       const t = this.track(id);
       await Promise.all(
         [...t.pendingAttach].map(async (session) => {
@@ -475,7 +484,10 @@ export class ContainerService {
       rec.conmonPid = started.conmonPid;
       rec.manuallyStopped = false;
       await this.d.store.save(rec);
+      mark('saved');
       await this.d.driver.start(id, runtime);
+      mark('started');
+      this.d.log.debug('container started', { id, ms: marks });
       this.d.events.publish('container', 'start', id, this.eventAttrs(rec));
     } catch (err) {
       throw await this.cleanupFailedStart(rec, launched, err);
@@ -501,6 +513,16 @@ export class ContainerService {
       return invalidArgument(msg, err);
     }
     return err;
+  }
+
+  private seccompFor(caps: string[]): SeccompSpec {
+    const key = caps.join(',');
+    let spec = this.seccompCache.get(key);
+    if (!spec) {
+      spec = convertProfile(this.d.host.seccompProfile!, { capabilities: caps });
+      this.seccompCache.set(key, spec);
+    }
+    return spec;
   }
 
   private rlimits(hc: HostConfig): Array<{ type: string; hard: number; soft: number }> {
@@ -553,16 +575,23 @@ export class ContainerService {
         await this.d.driver.exits.consume(id);
         return;
       }
+      const t0 = performance.now();
+      const marks: Record<string, number> = {};
+      const mark = (name: string) => (marks[name] = Math.round((performance.now() - t0) * 10) / 10);
       const oom = await this.d.driver.oomKilled(id, rec.cgroupsPath);
-      await Promise.all([
-        this.d.driver.delete(id, rec.runtime).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id, err })),
-        this.d.snapshotter.unmount(id).catch((err: unknown) => this.d.log.warn('unmount failed', { id, err })),
-      ]);
+      mark('oom');
+      this.d.driver.deleteInBackground(id, rec.runtime);
+      await this.d.snapshotter.unmount(id).catch((err: unknown) => this.d.log.warn('unmount failed', { id, err }));
+      mark('unmounted');
       await this.d.driver.removeBundle(id);
+      mark('bundle');
       rec.state = { ...rec.state, Status: 'exited', Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: formatRfc3339Nano(nowNs()) };
       rec.conmonPid = 0;
       await this.d.store.save(rec);
+      mark('saved');
       await this.d.driver.exits.consume(id);
+      mark('consumed');
+      this.d.log.debug('container exited', { id, code, ms: marks });
       if (oom) this.d.events.publish('container', 'oom', id, this.eventAttrs(rec));
       this.d.events.publish('container', 'die', id, this.eventAttrs(rec, { exitCode: String(code) }));
       const t = this.track(id);
@@ -726,7 +755,6 @@ export class ContainerService {
       if (cur.state.Status === 'removing') return;
       cur.state = { ...cur.state, Status: 'removing' };
       await this.d.store.save(cur);
-      await this.d.driver.delete(id, cur.runtime).catch(() => {});
       await this.d.snapshotter.remove(id);
       await this.d.driver.removeBundle(id);
       await this.d.store.delete(id);
@@ -885,10 +913,14 @@ export class ContainerService {
         this.d.log.error('reconcile failed', { id: rec.id, err });
       }
     }
-    // Snapshots and bundles without a record are leftovers of a crash during create or remove.
+    // Snapshots and runtime state without a live record are leftovers of a crash.
     for (const key of await this.d.snapshotter.listActive()) {
       if (!known.has(key)) await this.d.snapshotter.remove(key).catch(() => {});
     }
+    await this.d.driver.reconcileRuntimeState((id) => {
+      const rec = this.d.store.get(id);
+      return rec !== undefined && isActive(rec.state.Status);
+    });
   }
 
   private async reconcileOne(rec: ContainerRecord): Promise<void> {
@@ -909,7 +941,12 @@ export class ContainerService {
       await this.handleExit(id, probe.exitCode);
       return;
     }
-    if (probe.conmonAlive) return;
+    if (probe.conmonAlive) {
+      // A crash between recording the start and starting leaves the process created but waiting.
+      const st = await this.d.driver.state(id, rec.runtime).catch(() => undefined);
+      if (st?.status === 'created') await this.d.driver.start(id, rec.runtime);
+      return;
+    }
     // conmon is gone and left no exit code (a reboot cleared /run, or it was killed): the container
     // cannot be managed any more. Kill what may remain and record it as dead with Docker's 255.
     this.d.log.warn('container lost its monitor; marking it exited', { id });

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { setAttribute } from '@napi-rs/xattr';
 import { runChecked } from '../common/command.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO, syscalls } from '../common/syscalls.js';
 import { cancelled, errnoCode, invalidArgument } from '../common/errors.js';
 import { confinedRelativePath, resolveInRoot } from '../common/fs-root.js';
 import type { Digest } from '../common/digest.js';
@@ -159,8 +160,13 @@ class LayerApplier {
       case 'character-device':
       case 'block-device':
       case 'fifo': {
-        const kind = type === 'fifo' ? ['p'] : [type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
-        await runChecked('mknod', [target, ...kind]);
+        if (syscalls) {
+          const fmt = type === 'fifo' ? S_IFIFO : type === 'character-device' ? S_IFCHR : S_IFBLK;
+          await syscalls.mknod(target, fmt | ((h.mode ?? 0o600) & 0o7777), h.devmajor ?? 0, h.devminor ?? 0);
+        } else {
+          const kind = type === 'fifo' ? ['p'] : [type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
+          await runChecked('mknod', [target, ...kind]);
+        }
         await this.setMeta(target, h, false);
         return;
       }
@@ -205,6 +211,10 @@ class LayerApplier {
     if (this.pendingWhiteouts.size === 0) return;
     const paths = [...this.pendingWhiteouts];
     this.pendingWhiteouts.clear();
+    if (syscalls) {
+      for (const p of paths) await syscalls.mknod(p, S_IFCHR, 0, 0);
+      return;
+    }
     // One shell for the whole batch: Node cannot mknod, and a spawn per whiteout adds up.
     await runChecked('sh', ['-c', 'for p do mknod "$p" c 0 0 || exit 1; done', 'sh', ...paths]);
   }

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { errnoCode, internal, invalidArgument } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
@@ -42,6 +43,8 @@ export interface CreateOptions {
 export class RuntimeDriver {
   readonly exits: ExitWatcher;
   private readonly clis = new Map<string, OciRuntimeCli>();
+  /** Runtime state removals still running in the background, by container id. */
+  private readonly pendingDeletes = new Map<string, Promise<void>>();
 
   constructor(private readonly cfg: RuntimeDriverConfig) {
     this.exits = new ExitWatcher(join(cfg.execRoot, 'exits'));
@@ -80,6 +83,7 @@ export class RuntimeDriver {
 
   async create(o: CreateOptions): Promise<ConmonStarted> {
     const cli = this.cli(o.runtime);
+    await this.pendingDeletes.get(o.id);
     const bundle = this.bundleDir(o.id);
     await rm(bundle, { recursive: true, force: true });
     await mkdir(bundle, { recursive: true, mode: 0o700 });
@@ -101,24 +105,49 @@ export class RuntimeDriver {
   }
 
   /**
-   * Lets the created container exec its process. `runc start` (and crun's) does nothing but read
-   * the exec fifo its init blocks on, then remove it; doing that here saves a runtime spawn on
-   * every start. Without the fifo (another runtime, a newer layout), the runtime's own start runs.
+   * Lets the created container exec its process. A runtime's `start` only touches the exec fifo its
+   * init blocks on: runc's init writes a byte that `runc start` reads, crun's init reads a byte that
+   * `crun start` writes. Doing that here saves spawning the runtime (a Go binary, for runc) on every
+   * start. The fifo is opened non-blocking so a dead init can never wedge a thread; other runtimes,
+   * or a missing fifo, go through the runtime's own start.
    */
   async start(id: string, runtime: string): Promise<void> {
     const cli = this.cli(runtime);
     const fifo = join(cli.root, id, 'exec.fifo');
+    const kind = runtime === 'runc' || runtime === 'crun' ? runtime : undefined;
+    if (!kind) return cli.start(id);
     let fh;
-    try {
-      fh = await open(fifo, constants.O_RDONLY);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-      await cli.start(id);
-      return;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        fh = await open(fifo, (kind === 'runc' ? constants.O_RDONLY : constants.O_WRONLY) | constants.O_NONBLOCK);
+        break;
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') return cli.start(id);
+        // crun: ENXIO until its init has the fifo open for reading.
+        if (errnoCode(err) !== 'ENXIO' || Date.now() > deadline) throw internal(`cannot start container ${id}: ${(err as Error).message}`);
+        await delay(1);
+      }
     }
     try {
-      const { bytesRead } = await fh.read(Buffer.alloc(16), 0, 16, null);
-      if (bytesRead <= 0) throw internal('cannot start an already running container');
+      if (kind === 'crun') {
+        await fh.write('0');
+        return;
+      }
+      const buf = Buffer.alloc(16);
+      for (;;) {
+        // EOF (0 bytes) until runc's init has opened its end; EAGAIN while it has not written yet.
+        const n = await fh.read(buf, 0, buf.length, null).then(
+          (r) => r.bytesRead,
+          (err: unknown) => {
+            if (errnoCode(err) === 'EAGAIN') return 0;
+            throw err;
+          },
+        );
+        if (n > 0) break;
+        if (Date.now() > deadline) throw internal(`cannot start container ${id}: its init did not signal readiness`);
+        await delay(1);
+      }
     } finally {
       await fh.close();
     }
@@ -151,6 +180,42 @@ export class RuntimeDriver {
       await this.cli(runtime).delete(id, true);
     } catch (err) {
       if (!/not.?exist|not found/i.test((err as Error).message)) throw err;
+    }
+  }
+
+  /**
+   * The same, off the critical path: an exit is reported without waiting for the runtime (a Go
+   * process for runc) to clean its state. The next create of that id, and daemon shutdown, wait for
+   * it; after a crash, reconcileRuntimeState finds what was left.
+   */
+  deleteInBackground(id: string, runtime: string): void {
+    const prev = this.pendingDeletes.get(id) ?? Promise.resolve();
+    const p = prev
+      .then(() => this.delete(id, runtime))
+      .catch((err: unknown) => this.cfg.log.warn('runtime delete failed', { id, err }))
+      .finally(() => {
+        if (this.pendingDeletes.get(id) === p) this.pendingDeletes.delete(id);
+      });
+    this.pendingDeletes.set(id, p);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all([...this.pendingDeletes.values()]);
+  }
+
+  /** Deletes runtime state of containers berth no longer runs (leftovers of a crash). */
+  async reconcileRuntimeState(active: (id: string) => boolean): Promise<void> {
+    for (const [name, cli] of this.clis) {
+      let ids: string[] = [];
+      try {
+        ids = await readdir(cli.root);
+      } catch {
+        continue;
+      }
+      for (const id of ids) {
+        if (!/^[a-f0-9]{64}$/.test(id) || active(id)) continue;
+        await this.delete(id, name).catch((err: unknown) => this.cfg.log.warn('stale runtime state not removed', { id, err }));
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { runCommand } from '../common/command.js';
 import { internal } from '../common/errors.js';
+import { errnoOf, MNT_DETACH, syscalls } from '../common/syscalls.js';
 
 /** One line of /proc/self/mountinfo, the fields berth uses. */
 export interface MountInfo {
@@ -49,6 +50,27 @@ export async function mountsUnder(prefix: string): Promise<string[]> {
     .sort((a, b) => b.length - a.length);
 }
 
+/** Makes the overlay path options absolute, so mount(2) does not depend on the process's cwd. */
+function absolutiseOverlayOptions(options: string, cwd: string): string {
+  return options
+    .split(',')
+    .map((opt) => {
+      const eq = opt.indexOf('=');
+      const key = opt.slice(0, eq);
+      if (eq < 0 || !['lowerdir', 'upperdir', 'workdir'].includes(key)) return opt;
+      const abs = opt
+        .slice(eq + 1)
+        .split(':')
+        .map((p) => (p.startsWith('/') ? p : `${cwd}/${p}`))
+        .join(':');
+      return `${key}=${abs}`;
+    })
+    .join(',');
+}
+
+/** The kernel takes at most one page of mount options. */
+const maxOptions = 4095;
+
 export async function mount(
   fsType: string,
   source: string,
@@ -56,15 +78,44 @@ export async function mount(
   options: string,
   cwd?: string,
 ): Promise<void> {
+  if (syscalls) {
+    const data = cwd ? absolutiseOverlayOptions(options, cwd) : options;
+    if (data.length <= maxOptions) {
+      try {
+        await syscalls.mount(source, target, fsType, 0, data);
+        return;
+      } catch (err) {
+        throw internal(`mount ${fsType} on ${target}: ${(err as Error).message}`);
+      }
+    }
+  }
+  // Long layer chains: mount(8) run in the overlay root takes relative paths, which fit in a page.
   const r = await runCommand('mount', ['-t', fsType, '-o', options, source, target], cwd ? { cwd } : {});
   if (r.code !== 0) throw internal(`mount ${fsType} on ${target}: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
+
+const EINVAL = 22;
+const ENOENT = 2;
+const EBUSY = 16;
 
 /**
  * Unmounts `target`; a busy mount is detached lazily rather than leaked, and an already unmounted
  * target is not an error (cleanup must be idempotent after a crash).
  */
 export async function unmount(target: string): Promise<void> {
+  if (!(await isMountPoint(target))) return;
+  if (syscalls) {
+    try {
+      await syscalls.umount(target, 0);
+      return;
+    } catch (err) {
+      const e = errnoOf(err);
+      if (e === EINVAL || e === ENOENT) return;
+      if (e !== EBUSY) throw internal(`umount ${target}: ${(err as Error).message}`);
+      await syscalls.umount(target, MNT_DETACH);
+      return;
+    }
+  }
   const r = await runCommand('umount', [target]);
   if (r.code === 0) return;
   if (/not mounted|no mount point|mountpoint not found/i.test(r.stderr)) return;

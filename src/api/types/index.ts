@@ -206,3 +206,110 @@ export interface JsonMessage {
 }
 
 export type ImageDeleteItem = { Untagged: string } | { Deleted: string };
+
+/** `GET /info`. Daemons differ in what they report, so everything beyond the basics is optional. */
+export interface SystemInfo {
+  ID?: string;
+  Containers: number;
+  ContainersRunning: number;
+  ContainersPaused: number;
+  ContainersStopped: number;
+  Images: number;
+  Driver?: string;
+  DriverStatus?: Array<[string, string]> | null;
+  Plugins?: { Volume?: string[] | null; Network?: string[] | null; Authorization?: string[] | null; Log?: string[] | null };
+  Debug?: boolean;
+  NFd?: number;
+  NGoroutines?: number;
+  SystemTime?: string;
+  LoggingDriver?: string;
+  CgroupDriver?: string;
+  CgroupVersion?: string;
+  NEventsListener?: number;
+  KernelVersion?: string;
+  OperatingSystem?: string;
+  OSVersion?: string;
+  OSType?: string;
+  Architecture?: string;
+  IndexServerAddress?: string;
+  RegistryConfig?: {
+    InsecureRegistryCIDRs?: string[] | null;
+    IndexConfigs?: Record<string, { Name: string; Mirrors?: string[] | null; Secure: boolean; Official?: boolean }> | null;
+    Mirrors?: string[] | null;
+  } | null;
+  NCPU?: number;
+  MemTotal?: number;
+  DockerRootDir?: string;
+  HttpProxy?: string;
+  HttpsProxy?: string;
+  NoProxy?: string;
+  Name?: string;
+  Labels?: string[] | null;
+  ExperimentalBuild?: boolean;
+  ServerVersion?: string;
+  Runtimes?: Record<string, { path?: string }> | null;
+  DefaultRuntime?: string;
+  Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean; Error?: string };
+  LiveRestoreEnabled?: boolean;
+  Isolation?: string;
+  InitBinary?: string;
+  ContainerdCommit?: { ID: string; Expected?: string };
+  RuncCommit?: { ID: string; Expected?: string };
+  InitCommit?: { ID: string; Expected?: string };
+  SecurityOptions?: string[] | null;
+  ProductLicense?: string;
+  DefaultAddressPools?: Array<{ Base: string; Size: number }> | null;
+  CDISpecDirs?: string[] | null;
+  Warnings?: string[] | null;
+}
+
+export interface VolumeSummary {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  Labels?: Record<string, string> | null;
+  Scope?: string;
+  UsageData?: { Size: number; RefCount: number } | null;
+}
+
+export interface BuildCacheRecord {
+  ID: string;
+  Type?: string;
+  Size: number;
+  InUse: boolean;
+  Shared: boolean;
+}
+
+/** `GET /system/df`. */
+export interface DiskUsage {
+  LayersSize: number;
+  Images: ImageSummary[] | null;
+  Containers: ContainerSummary[] | null;
+  Volumes: VolumeSummary[] | null;
+  BuildCache: BuildCacheRecord[] | null;
+  BuilderSize?: number;
+}
+
+export interface ContainerPruneReport {
+  ContainersDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
+
+export interface ImagePruneReport {
+  ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null;
+  SpaceReclaimed: number;
+}
+
+export interface NetworkPruneReport {
+  NetworksDeleted: string[] | null;
+}
+
+export interface BuildCachePruneReport {
+  CachesDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
+
+/** The body of every error answer. */
+export interface ErrorResponse {
+  message: string;
+}

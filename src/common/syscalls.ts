@@ -1,0 +1,36 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Bindings to mount(2), umount2(2) and mknod(2) from berth's small native addon (native/sys.c).
+ * Node has none of them, and spawning mount(8)/umount(8) costs several milliseconds per call on
+ * a container's start and exit. When the addon was not built, `syscalls` is undefined and callers
+ * fall back to the programs.
+ */
+export interface Syscalls {
+  mount(source: string, target: string, fstype: string, flags: number, data: string): Promise<void>;
+  umount(target: string, flags: number): Promise<void>;
+  mknod(path: string, mode: number, major: number, minor: number): Promise<void>;
+}
+
+export const MNT_DETACH = 2;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+function load(): Syscalls | undefined {
+  if (process.env['BERTH_NO_NATIVE'] === '1') return undefined;
+  try {
+    const require = createRequire(import.meta.url);
+    return require('../../../native/build/Release/berth_sys.node') as Syscalls;
+  } catch {
+    return undefined;
+  }
+}
+
+export const syscalls: Syscalls | undefined = load();
+
+/** The errno name of an error the addon rejected with (EINVAL, EBUSY, …). */
+export function errnoOf(err: unknown): number | undefined {
+  const n = (err as { errno?: unknown } | null)?.errno;
+  return typeof n === 'number' ? n : undefined;
+}
