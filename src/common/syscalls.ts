@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Bindings to mount(2), umount2(2) and mknod(2) from berth's small native addon (native/sys.c).
@@ -21,7 +22,9 @@ function load(): Syscalls | undefined {
   if (process.env['BERTH_NO_NATIVE'] === '1') return undefined;
   try {
     const require = createRequire(import.meta.url);
-    return require('../../../native/build/Release/berth_sys.node') as Syscalls;
+    // Resolved from the compiled file (dist/src/common) to the addon built in native/build.
+    const addon = fileURLToPath(new URL('../../../native/build/Release/berth_sys.node', import.meta.url));
+    return require(addon) as Syscalls;
   } catch {
     return undefined;
   }
