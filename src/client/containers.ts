@@ -29,6 +29,8 @@ export interface StopOptions {
 export interface RemoveOptions {
   force?: boolean;
   volumes?: boolean;
+  /** Remove the link given as the name instead of a container (docker's `rm --link`). */
+  link?: boolean;
 }
 
 export interface LogsOptions {
@@ -113,7 +115,7 @@ export class ContainerApi {
   }
 
   async remove(id: string, opts: RemoveOptions = {}): Promise<void> {
-    await this.conn.empty('DELETE', `/containers/${encodeURIComponent(id)}`, { query: { v: opts.volumes, force: opts.force } });
+    await this.conn.empty('DELETE', `/containers/${encodeURIComponent(id)}`, { query: { v: opts.volumes, force: opts.force, link: opts.link } });
   }
 
   async rename(id: string, name: string): Promise<void> {

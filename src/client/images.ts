@@ -48,11 +48,21 @@ export class ImageApi {
     return this.conn.json('DELETE', `/images/${imagePath(name)}`, { query: { force: opts.force, noprune: opts.noPrune } });
   }
 
-  /** `docker import`: a root filesystem tar becomes an image; answers a JSON message stream. */
-  import(source: Readable, opts: ImportOptions = {}): Promise<IncomingMessage> {
+  /**
+   * `docker import`: a root filesystem tar (streamed, or fetched by the daemon from a URL) becomes an
+   * image; answers a JSON message stream.
+   */
+  import(source: Readable | { url: string }, opts: ImportOptions = {}): Promise<IncomingMessage> {
+    const fromUrl = 'url' in source;
     return this.conn.call('POST', '/images/create', {
-      query: { fromSrc: '-', repo: opts.repo ?? '', tag: opts.tag ?? '', message: opts.message ?? '', changes: opts.changes },
-      body: source,
+      query: {
+        fromSrc: fromUrl ? source.url : '-',
+        repo: opts.repo ?? '',
+        tag: opts.tag ?? '',
+        message: opts.message ?? '',
+        changes: opts.changes,
+      },
+      ...(!fromUrl && { body: source }),
       contentType: 'text/plain',
     });
   }

@@ -44,8 +44,8 @@ export class SystemApi {
     }
   }
 
-  buildCachePrune(filters?: Filters): Promise<BuildCachePruneReport> {
+  buildCachePrune(opts: { all?: boolean; filters?: Filters } = {}): Promise<BuildCachePruneReport> {
     // docker sends an empty `filters=` here, unlike the other prune calls.
-    return this.conn.json('POST', '/build/prune', { query: { filters: encodeFilters(filters) ?? '' } });
+    return this.conn.json('POST', '/build/prune', { query: { all: opts.all, filters: encodeFilters(opts.filters) ?? '' } });
   }
 }

@@ -304,6 +304,11 @@ export interface NetworkPruneReport {
   NetworksDeleted: string[] | null;
 }
 
+export interface VolumePruneReport {
+  VolumesDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
+
 export interface BuildCachePruneReport {
   CachesDeleted: string[] | null;
   SpaceReclaimed: number;
