@@ -29,14 +29,10 @@ export interface ArgCount {
   max?: number;
 }
 
-/** One command: its flags, how it is used, and what it does. */
+/** One command: its flags, how it is used, and what it does (its summary lives in registry.ts). */
 export interface CommandSpec {
-  name: string;
   /** What follows the command name in the usage line: `[OPTIONS] CONTAINER [CONTAINER...]`. */
   usage: string;
-  summary: string;
-  /** Every way to invoke it, for help: `container ls`, `ps`. */
-  aliases?: string[];
   args: ArgCount;
   /** false: flags stop at the first argument (run, create). */
   interspersed?: boolean;

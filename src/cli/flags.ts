@@ -19,7 +19,7 @@ export interface FlagSpec {
   defaultText?: string;
   /** Other long names accepted for the same flag (docker's deprecated spellings). */
   aliases?: string[];
-  /** For kind 'value': converts the text, throwing an Error whose message docker would print. */
+  /** Converts the text (of a 'value' or 'list' flag), throwing an Error whose message docker would print. */
   parse?: (raw: string) => unknown;
   hidden?: boolean;
 }
@@ -180,10 +180,8 @@ function convert(spec: FlagSpec, raw: string): unknown {
         return parseBool(raw);
       case 'int':
         return parseInt64(raw);
-      case 'value':
-        return spec.parse ? spec.parse(raw) : raw;
       default:
-        return raw;
+        return spec.parse ? spec.parse(raw) : raw;
     }
   } catch (err) {
     const names = spec.short ? `-${spec.short}, --${spec.name}` : `--${spec.name}`;

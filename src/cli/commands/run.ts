@@ -1,0 +1,169 @@
+import type { Client } from '../../client/index.js';
+import { isKind } from '../../common/errors.js';
+import { familiarString, fullName, parseReference } from '../../oci/reference.js';
+import { forwardSignals, pumpAttached } from '../attach.js';
+import type { CommandContext, CommandSpec } from '../command.js';
+import { containerFlags, planContainer, type ContainerPlan } from '../container-options.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
+import { MessagePrinter } from '../format/messages.js';
+import { programName } from '../program.js';
+import { StatusError, errorText } from '../status.js';
+import { jsonLines } from '../../client/index.js';
+import type { JsonMessage } from '../../api/types/index.js';
+
+/**
+ * `berth run` and `berth create`. `run` does on the wire what CLI 28 does (api-contract.md 1.1):
+ * create; then, attached, a wait (next-exit, or removed with --rm) and the hijacked attach, both
+ * accepted before start; the exit status is the container's. Failures of the engine exit 125, a
+ * command that cannot be invoked 126 and one that is not found 127.
+ */
+
+const runFlags: FlagSpec[] = [
+  ...containerFlags,
+  { name: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' },
+  { name: 'sig-proxy', kind: 'bool', help: 'Proxy received signals to the process', defaultText: 'true' },
+];
+
+export const run: CommandSpec = {
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  args: { min: 1 },
+  interspersed: false,
+  flags: runFlags,
+  run: runContainer,
+};
+
+export const create: CommandSpec = {
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  args: { min: 1 },
+  interspersed: false,
+  flags: containerFlags,
+  async run(ctx, flags, args) {
+    const plan = await planFor(ctx, flags, args, 'create');
+    const id = await createContainer(ctx, plan);
+    ctx.stdout.write(`${id}\n`);
+  },
+};
+
+/** docker's reportError: `berth: <message>` and a pointer to --help, with the given status. */
+function withHelp(command: string, err: unknown, code: number): StatusError {
+  return new StatusError(code, `${programName}: ${errorText(err)}\n\nRun '${programName} ${command} --help' for more information`);
+}
+
+/** What `run` exits with when the engine fails: 127 not found, 126 cannot execute, else 125. */
+function runFailure(err: unknown): StatusError {
+  const text = errorText(err);
+  if (/executable file not found|no such file or directory|system cannot find the file specified/.test(text)) return withHelp('run', err, 127);
+  if (/permission denied|is a directory/.test(text)) return withHelp('run', err, 126);
+  return withHelp('run', err, 125);
+}
+
+async function planFor(ctx: CommandContext, flags: ParsedFlags, args: string[], command: string): Promise<ContainerPlan> {
+  if (flags.bool('tty')) {
+    throw new StatusError(125, `${programName}: the -t/--tty option is not supported yet\n\nRun '${programName} ${command} --help' for more information`);
+  }
+  try {
+    return await planContainer(flags, args, ctx.env);
+  } catch (err) {
+    throw withHelp(command, err, 125);
+  }
+}
+
+async function runContainer(ctx: CommandContext, flags: ParsedFlags, args: string[]): Promise<number> {
+  const plan = await planFor(ctx, flags, args, 'run');
+  const detach = flags.bool('detach');
+  if (detach) {
+    if (plan.attachGiven) throw new StatusError(1, 'conflicting options: cannot specify both --attach and --detach');
+    Object.assign(plan.request, { AttachStdin: false, AttachStdout: false, AttachStderr: false, StdinOnce: false });
+    plan.attach = { stdin: false, stdout: false, stderr: false };
+  }
+  const client = ctx.client();
+  const api = client.containers;
+  let id: string;
+  try {
+    id = await createContainer(ctx, plan);
+  } catch (err) {
+    throw runFailure(err);
+  }
+  const sigProxy = !flags.changed('sig-proxy') || flags.bool('sig-proxy');
+  const stopForwarding = sigProxy ? forwardSignals(client, id) : () => {};
+  try {
+    const attached = plan.attach.stdin || plan.attach.stdout || plan.attach.stderr;
+    if (!attached) ctx.stdout.write(`${id}\n`);
+    // The wait goes first so that it takes the connection create used, as docker's does; attach
+    // then gets a connection of its own and start a third.
+    const waiter = api.wait(id, plan.autoRemove ? 'removed' : 'next-exit');
+    if (!attached) {
+      try {
+        await api.start(id);
+      } catch (err) {
+        throw runFailure(err);
+      } finally {
+        waiter.cancel();
+      }
+      return 0;
+    }
+    const [conn] = await Promise.all([
+      api.attach(id, { stdin: plan.attach.stdin, stdout: plan.attach.stdout, stderr: plan.attach.stderr }),
+      waiter.accepted,
+    ]);
+    const output = pumpAttached(conn, {
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+      tty: false,
+      ...(plan.attach.stdin && { stdin: ctx.stdin() }),
+    });
+    try {
+      await api.start(id);
+    } catch (err) {
+      conn.socket.destroy();
+      if (plan.autoRemove) await waiter.result.catch(() => undefined);
+      throw runFailure(err);
+    }
+    await output;
+    const status = await waiter.result.catch((err: unknown) => {
+      ctx.stderr.write(`error waiting for container: ${errorText(err)}\n`);
+      return undefined;
+    });
+    if (!status) return 125;
+    if (status.Error?.Message) {
+      ctx.stderr.write(`Error waiting for container: ${status.Error.Message}\n`);
+      return 125;
+    }
+    return status.StatusCode;
+  } finally {
+    stopForwarding();
+  }
+}
+
+/**
+ * Creates the container. A missing image is pulled first, as docker does; berthd cannot pull yet, so
+ * this shows `Unable to find image …` and the daemon's answer to the pull.
+ */
+async function createContainer(ctx: CommandContext, plan: ContainerPlan): Promise<string> {
+  const client = ctx.client();
+  const pullable = pullReference(plan.image);
+  let created;
+  try {
+    created = await client.containers.create(plan.request, plan.name);
+  } catch (err) {
+    if (!isKind(err, 'not-found') || !pullable) throw err;
+    ctx.stderr.write(`Unable to find image '${pullable.familiar}' locally\n`);
+    await pullImage(ctx, client, pullable.name, pullable.tag);
+    created = await client.containers.create(plan.request, plan.name);
+  }
+  for (const w of created.Warnings ?? []) ctx.stderr.write(`WARNING: ${w}\n`);
+  return created.Id;
+}
+
+/** The name to pull when `image` is a name (an ID cannot be pulled); throws for a malformed one. */
+function pullReference(image: string): { name: string; tag: string; familiar: string } | undefined {
+  if (/^(sha256:)?[a-f0-9]{64}$/.test(image)) return undefined;
+  const ref = parseReference(image);
+  return { name: fullName(ref), tag: ref.digest ?? ref.tag ?? 'latest', familiar: familiarString(ref) };
+}
+
+async function pullImage(ctx: CommandContext, client: Client, name: string, tag: string): Promise<void> {
+  const res = await client.images.pull(name, tag);
+  const printer = new MessagePrinter((s) => ctx.stderr.write(s), ctx.stderr.isTTY, ctx.stderr.columns);
+  for await (const { value } of jsonLines<JsonMessage>(res)) printer.print(value);
+}
