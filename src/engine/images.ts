@@ -331,8 +331,11 @@ export class ImageService {
     const merged = new Map<string, SaveRequest>();
     for (const r of requests) {
       const m = merged.get(r.id);
-      if (m) for (const t of r.tags) if (!m.tags.some((x) => familiarString(x) === familiarString(t))) m.tags.push(t);
-      else merged.set(r.id, { id: r.id, tags: [...r.tags] });
+      if (!m) {
+        merged.set(r.id, { id: r.id, tags: [...r.tags] });
+        continue;
+      }
+      for (const t of r.tags) if (!m.tags.some((x) => familiarString(x) === familiarString(t))) m.tags.push(t);
     }
     await saveArchive(this.deps, [...merged.values()], out, signal);
     for (const r of merged.values()) this.d.events.publish('image', 'save', r.id, { name: r.id });

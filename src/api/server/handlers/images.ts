@@ -9,17 +9,30 @@ import { commonHeaders, queryBool, sendJson, startStream } from '../http.js';
 import type { RequestContext, Router } from '../router.js';
 import type { ApiServices } from '../services.js';
 
-/** A JSON message stream (load, import, pull …): one object per line, `\r\n`-terminated like dockerd. */
+/**
+ * A JSON message stream (load, import, pull …): one object per line, `\r\n`-terminated like dockerd.
+ * The response starts with the first message, so an operation that fails before reporting
+ * anything (a malformed or hostile archive) gets a proper 4xx instead of an error inside a 200.
+ */
 function jsonStream(ctx: RequestContext) {
   const res = ctx.res!;
-  startStream(res, 'application/json');
+  const begin = () => {
+    if (!res.headersSent) startStream(res, 'application/json');
+  };
   return {
-    write: (m: JsonMessage) => res.write(JSON.stringify(m) + '\r\n'),
+    write: (m: JsonMessage) => {
+      begin();
+      res.write(JSON.stringify(m) + '\r\n');
+    },
     fail: (err: unknown) => {
+      if (!res.headersSent) throw err;
       const message = messageOf(err);
       res.write(JSON.stringify({ errorDetail: { message }, error: message }) + '\r\n');
     },
-    end: () => res.end(),
+    end: () => {
+      begin();
+      res.end();
+    },
   };
 }
 
