@@ -117,6 +117,8 @@ export function readSyncMessages(pipe: Readable, want: number, signal?: AbortSig
 export async function launchConmon(o: ConmonOptions): Promise<ConmonStarted> {
   await mkdir(join(o.bundle, 'persist'), { recursive: true });
   const child = spawn(o.conmon, conmonArgs(o), {
+    // conmon also writes its `oom` marker relative to its working directory.
+    cwd: o.bundle,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     detached: true,
