@@ -1,5 +1,4 @@
 import { DaemonError } from '../client/index.js';
-import { StreamError } from './format/messages.js';
 
 /**
  * Ends a command with an exit status, printing `message` (when there is one) to stderr as is. This is
@@ -18,7 +17,6 @@ export class StatusError extends Error {
 /** The text docker prints for an error: the daemon's answers are prefixed, the rest stand alone. */
 export function errorText(err: unknown): string {
   if (err instanceof DaemonError) return `Error response from daemon: ${err.message}`;
-  if (err instanceof StreamError) return err.message;
   if (err instanceof Error) return err.message;
   return String(err);
 }

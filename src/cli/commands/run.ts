@@ -1,15 +1,12 @@
-import type { Client } from '../../client/index.js';
+import type { JsonMessage } from '../../api/types/index.js';
+import { jsonLines, type Client } from '../../client/index.js';
 import { isKind } from '../../common/errors.js';
-import { familiarString, fullName, parseReference } from '../../oci/reference.js';
 import { forwardSignals, pumpAttached } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { containerFlags, planContainer, type ContainerPlan } from '../container-options.js';
 import type { FlagSpec, ParsedFlags } from '../flags.js';
-import { MessagePrinter } from '../format/messages.js';
 import { programName } from '../program.js';
 import { StatusError, errorText } from '../status.js';
-import { jsonLines } from '../../client/index.js';
-import type { JsonMessage } from '../../api/types/index.js';
 
 /**
  * `berth run` and `berth create`. `run` does on the wire what CLI 28 does (api-contract.md 1.1):
@@ -141,29 +138,43 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags, args: strin
  */
 async function createContainer(ctx: CommandContext, plan: ContainerPlan): Promise<string> {
   const client = ctx.client();
-  const pullable = pullReference(plan.image);
+  // docker refuses a malformed name before sending anything. The reference parser is only loaded
+  // for names that are not plainly valid (it drags node:crypto in, a cost on every `run`).
+  const plain = isIdLike(plan.image) || plainName.test(plan.image);
+  if (!plain) await pullReference(plan.image);
   let created;
   try {
     created = await client.containers.create(plan.request, plan.name);
   } catch (err) {
-    if (!isKind(err, 'not-found') || !pullable) throw err;
-    ctx.stderr.write(`Unable to find image '${pullable.familiar}' locally\n`);
-    await pullImage(ctx, client, pullable.name, pullable.tag);
+    if (!isKind(err, 'not-found') || isIdLike(plan.image)) throw err;
+    const ref = (await pullReference(plan.image))!;
+    ctx.stderr.write(`Unable to find image '${ref.familiar}' locally\n`);
+    await pullImage(ctx, client, ref.name, ref.tag);
     created = await client.containers.create(plan.request, plan.name);
   }
   for (const w of created.Warnings ?? []) ctx.stderr.write(`WARNING: ${w}\n`);
   return created.Id;
 }
 
-/** The name to pull when `image` is a name (an ID cannot be pulled); throws for a malformed one. */
-function pullReference(image: string): { name: string; tag: string; familiar: string } | undefined {
-  if (/^(sha256:)?[a-f0-9]{64}$/.test(image)) return undefined;
+/** A Docker Hub official image name with an optional tag (`busybox`, `alpine:3.19`): always valid. */
+const plainName = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::\w[\w.-]{0,127})?$/;
+
+/** An image ID, which names nothing that could be pulled. */
+function isIdLike(image: string): boolean {
+  return /^(sha256:)?[a-f0-9]{64}$/.test(image);
+}
+
+/** What to pull for `image`; throws docker's "invalid reference format" for a malformed name. */
+async function pullReference(image: string): Promise<{ name: string; tag: string; familiar: string } | undefined> {
+  if (isIdLike(image)) return undefined;
+  const { familiarString, fullName, parseReference } = await import('../../oci/reference.js');
   const ref = parseReference(image);
   return { name: fullName(ref), tag: ref.digest ?? ref.tag ?? 'latest', familiar: familiarString(ref) };
 }
 
 async function pullImage(ctx: CommandContext, client: Client, name: string, tag: string): Promise<void> {
   const res = await client.images.pull(name, tag);
+  const { MessagePrinter } = await import('../format/messages.js');
   const printer = new MessagePrinter((s) => ctx.stderr.write(s), ctx.stderr.isTTY, ctx.stderr.columns);
   for await (const { value } of jsonLines<JsonMessage>(res)) printer.print(value);
 }
