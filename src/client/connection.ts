@@ -59,11 +59,12 @@ export class Connection {
 
   async ping(): Promise<PingResult> {
     if (this.pinged) return this.pinged;
+    // Reading each answer to its end hands the connection back for the calls that follow.
     let res = await this.transport.send({ method: 'HEAD', path: '/_ping' });
-    res.resume();
+    await readBody(res);
     if (res.statusCode === 405) {
       res = await this.transport.send({ method: 'GET', path: '/_ping' });
-      res.resume();
+      await readBody(res);
     }
     const header = (name: string) => {
       const v = res.headers[name];
