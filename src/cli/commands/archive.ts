@@ -16,7 +16,8 @@ import { MessagePrinter } from '../format/messages.js';
 
 export const importImage: CommandSpec = {
   usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
-  args: { min: 1, max: 2 },
+  // docker checks only the minimum; anything after REPOSITORY[:TAG] is ignored.
+  args: { min: 1 },
   flags: [
     { name: 'change', short: 'c', kind: 'list', help: 'Apply Dockerfile instruction to the created image' },
     { name: 'message', short: 'm', kind: 'string', help: 'Set commit message for imported image' },

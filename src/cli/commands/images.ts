@@ -177,6 +177,6 @@ export const history: CommandSpec = {
         h.Comment,
       ];
     });
-    ctx.stdout.write(renderTable(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows));
+    ctx.stdout.write(renderTable(['IMAGE', human ? 'CREATED' : 'CREATED AT', 'CREATED BY', 'SIZE', 'COMMENT'], rows));
   },
 };
