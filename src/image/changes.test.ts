@@ -70,8 +70,8 @@ test('ENV and LABEL refuse malformed input', () => {
 });
 
 test('ENV errors use the message Docker gives for each case', { todo: 'bug: "ENV A" says "ENV names can not be blank" (Docker: "ENV must have two arguments") and "ENV =x" says "Syntax error - can\'t find = …" (Docker: "ENV names can not be blank")' }, () => {
-  assert.throws(() => apply('ENV A'), /^ENV must have two arguments$/);
-  assert.throws(() => apply('ENV =x'), /^ENV names can not be blank$/);
+  assert.throws(() => apply('ENV A'), { message: 'ENV must have two arguments' });
+  assert.throws(() => apply('ENV =x'), { message: 'ENV names can not be blank' });
 });
 
 test('the legacy ENV form removes quotes like the key=value form', { todo: 'bug: ENV A "x y" stores A="x y" with the quotes; Docker runs the value through its shell lexer and stores A=x y' }, () => {
