@@ -41,7 +41,7 @@ test('formatRfc3339NanoFixed always writes nine fractional digits', () => {
   for (const [ns, want] of cases) assert.equal(formatRfc3339NanoFixed(ns), want, String(ns));
 });
 
-test('formatting a time just before the epoch keeps the right second', { todo: 'bug: ms truncates toward zero, so -1ns formats as 1970-01-01T00:00:00.999999999Z' }, () => {
+test('formatting a time just before the epoch keeps the right second', () => {
   assert.equal(formatRfc3339Nano(-1n), '1969-12-31T23:59:59.999999999Z');
   assert.equal(formatRfc3339Nano(-999_999n), '1969-12-31T23:59:59.999000001Z');
 });
@@ -81,7 +81,7 @@ test('parseRfc3339 refuses what is not RFC 3339', () => {
   for (const s of bad) assert.equal(parseRfc3339(s), undefined, s);
 });
 
-test('parseRfc3339 refuses impossible calendar dates, as Go does', { todo: 'bug: Date.parse rolls 2026-02-30 over to March 2 and 24:00:00 to the next day instead of refusing' }, () => {
+test('parseRfc3339 refuses impossible calendar dates, as Go does', () => {
   for (const s of ['2026-02-30T00:00:00Z', '2026-04-31T00:00:00Z', '2026-01-01T24:00:00Z']) {
     assert.equal(parseRfc3339(s), undefined, s);
   }
@@ -119,7 +119,7 @@ test('parseTimestampParam reads unix seconds, fractions and RFC 3339', () => {
   for (const [s, want] of cases) assert.equal(parseTimestampParam(s), want, s);
 });
 
-test('parseTimestampParam keeps the sign of a negative value below one second', { todo: 'bug: "-0.5" parses as +0.5s because BigInt("-0") is 0n and loses the sign' }, () => {
+test('parseTimestampParam keeps the sign of a negative value below one second', () => {
   assert.equal(parseTimestampParam('-0.5'), -500_000_000n);
 });
 

@@ -24,10 +24,14 @@ export function formatRfc3339NanoFixed(ns: bigint): string {
 }
 
 function formatTime(ns: bigint, fixed: boolean): string {
-  const ms = ns / 1_000_000n;
-  let frac = ns % 1_000_000_000n;
-  if (frac < 0n) frac += 1_000_000_000n;
-  const iso = new Date(Number(ms)).toISOString(); // 2026-11-22T02:37:01.754Z
+  // Floor division: an instant before the epoch belongs to the second below it.
+  let secs = ns / 1_000_000_000n;
+  let frac = ns - secs * 1_000_000_000n;
+  if (frac < 0n) {
+    frac += 1_000_000_000n;
+    secs -= 1n;
+  }
+  const iso = new Date(Number(secs) * 1000).toISOString(); // 2026-11-22T02:37:01.000Z
   const head = iso.slice(0, 19);
   let f = frac.toString().padStart(9, '0');
   if (!fixed) f = f.replace(/0+$/, '');
@@ -41,6 +45,11 @@ export function parseRfc3339(s: string): bigint | undefined {
   const m = rfc3339.exec(s);
   if (!m) return undefined;
   const [, date, clock, frac = '', zone = 'Z'] = m;
+  // Date.parse rolls 02-30 over to March and 24:00 to the next day; Go refuses both.
+  const [y, mo, d] = date!.split('-').map(Number) as [number, number, number];
+  const [h, mi, sec] = clock!.split(':').map(Number) as [number, number, number];
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || sec > 59) return undefined;
   const ms = Date.parse(`${date}T${clock}${zone.toUpperCase() === 'Z' ? 'Z' : zone}`);
   if (Number.isNaN(ms)) return undefined;
   return BigInt(ms) * 1_000_000n + BigInt(frac.padEnd(9, '0') || '0');
@@ -51,11 +60,10 @@ export function parseRfc3339(s: string): bigint | undefined {
  * ("1795315176.5"), or an RFC 3339 time. The CLI turns relative durations into seconds itself.
  */
 export function parseTimestampParam(s: string): bigint {
-  const unix = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(s);
+  const unix = /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(s);
   if (unix) {
-    const secs = BigInt(unix[1]!);
-    const frac = BigInt((unix[2] ?? '').padEnd(9, '0') || '0');
-    return secs * 1_000_000_000n + (secs < 0n ? -frac : frac);
+    const magnitude = BigInt(unix[2]!) * 1_000_000_000n + BigInt((unix[3] ?? '').padEnd(9, '0') || '0');
+    return unix[1] === '-' ? -magnitude : magnitude;
   }
   const t = parseRfc3339(s);
   if (t === undefined) throw invalidArgument(`failed to parse value as time or duration: "${s}"`);

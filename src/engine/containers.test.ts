@@ -61,7 +61,7 @@ test('mergeConfig: Cmd and Entrypoint follow Docker\'s rules', () => {
   assert.equal(merge({}, bare).Entrypoint, null);
 });
 
-test('mergeConfig: Entrypoint [""] (--entrypoint "") clears the image entrypoint', { todo: 'bug: [""] is kept as the Entrypoint, so the container runs "" (Docker resets it to nil; with no Cmd it refuses with "No command specified")' }, () => {
+test('mergeConfig: Entrypoint [""] (--entrypoint "") clears the image entrypoint', () => {
   const withCmd = merge({ Entrypoint: [''], Cmd: ['sh'] });
   assert.equal(withCmd.Entrypoint, null);
   assert.deepEqual(withCmd.Cmd, ['sh']);

@@ -967,8 +967,9 @@ export function mergeConfig(user: Partial<ContainerConfig>, image: ImageRunConfi
   const keyOf = (e: string) => e.split('=')[0];
   for (const e of image.Env ?? []) if (!env.some((u) => keyOf(u) === keyOf(e))) env.push(e);
   let cmd = user.Cmd && user.Cmd.length ? user.Cmd : null;
-  let entrypoint = user.Entrypoint && user.Entrypoint.length ? user.Entrypoint : null;
+  // `--entrypoint ""` arrives as [""]: it clears the image's entrypoint (and, without a Cmd, its Cmd).
   const entrypointCleared = Array.isArray(user.Entrypoint) && user.Entrypoint.length === 1 && user.Entrypoint[0] === '';
+  let entrypoint = user.Entrypoint && user.Entrypoint.length && !entrypointCleared ? user.Entrypoint : null;
   if (!entrypoint) {
     if (!cmd && !entrypointCleared) cmd = image.Cmd && image.Cmd.length ? image.Cmd : null;
     if (user.Entrypoint == null) entrypoint = image.Entrypoint && image.Entrypoint.length ? image.Entrypoint : null;

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventBus, eventMatches, type EngineEvent } from './events.js';
+import { EventBus, eventJson, eventMatches, type EngineEvent } from './events.js';
 import { parseFilters } from './filters.js';
 
 const cid = 'a1b2c3d4e5f6' + '0'.repeat(52);
 const other = 'ffee' + '1'.repeat(60);
 
 function ev(partial: Partial<EngineEvent> & Pick<EngineEvent, 'Type' | 'Action'>, id = cid, attributes: Record<string, string> = {}): EngineEvent {
-  return { Actor: { ID: id, Attributes: attributes }, scope: 'local', time: 0, timeNano: 0, ...partial };
+  return { Actor: { ID: id, Attributes: attributes }, scope: 'local', time: 0, timeNano: 0n, ...partial };
 }
 
 const die = ev({ Type: 'container', Action: 'die', from: 'busybox' }, cid, { name: 'waiter', image: 'busybox', exitCode: '7', 'com.example': 'x' });
@@ -70,7 +70,8 @@ test('publish fills in the legacy fields for container and image events only', (
   assert.equal(c.status, 'create');
   assert.equal(c.id, cid);
   assert.equal(c.from, 'busybox');
-  assert.equal(c.time, Math.floor(c.timeNano / 1e9));
+  assert.equal(c.time, Number(c.timeNano / 1_000_000_000n));
+  assert.match(eventJson(c), new RegExp(`"timeNano":${c.timeNano}[,}]`), 'timeNano is written with all its digits');
 
   const i = bus.publish('image', 'tag', 'sha256:abc', { name: 'x:1' });
   assert.equal(i.status, 'tag');

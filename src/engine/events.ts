@@ -11,7 +11,8 @@ export interface EngineEvent {
   Actor: { ID: string; Attributes: Record<string, string> };
   scope: 'local';
   time: number;
-  timeNano: number;
+  /** Nanoseconds since the epoch: beyond a double's precision, so kept as a bigint. */
+  timeNano: bigint;
   status?: string;
   id?: string;
   from?: string;
@@ -39,7 +40,7 @@ export class EventBus {
       Actor: { ID: id, Attributes: attributes },
       scope: 'local',
       time: Number(ns / 1_000_000_000n),
-      timeNano: Number(ns),
+      timeNano: ns,
     };
     if (type === 'container' || type === 'image') {
       // Docker's legacy fields, still read by older clients.
@@ -55,13 +56,18 @@ export class EventBus {
 
   /** Events already published with since < time <= until (nanoseconds). */
   replay(sinceNs: bigint | undefined, untilNs: bigint | undefined): EngineEvent[] {
-    return this.recent.filter((e) => (sinceNs === undefined || BigInt(e.timeNano) >= sinceNs) && (untilNs === undefined || BigInt(e.timeNano) <= untilNs));
+    return this.recent.filter((e) => (sinceNs === undefined || e.timeNano >= sinceNs) && (untilNs === undefined || e.timeNano <= untilNs));
   }
 
   subscribe(fn: (e: EngineEvent) => void): () => void {
     this.emitter.on('event', fn);
     return () => this.emitter.off('event', fn);
   }
+}
+
+/** The event as `GET /events` sends it, with timeNano written out exactly. */
+export function eventJson(e: EngineEvent): string {
+  return JSON.stringify({ ...e, timeNano: 0 }).replace(/"timeNano":0(?=[,}])/, `"timeNano":${e.timeNano}`);
 }
 
 /** Docker's event filters: type, event/action, container, image, label, network, volume, daemon. */

@@ -1,5 +1,8 @@
 import { invalidArgument } from '../common/errors.js';
+import { posix } from 'node:path';
 import type { ContainerConfig } from '../oci/image.js';
+import { parseSignal } from '../oci/signal.js';
+import { envFromList, processWord, processWords, type Env } from './shell-words.js';
 
 /**
  * Applies Dockerfile-style changes (`docker import --change`, `docker commit --change`) to an image
@@ -16,6 +19,7 @@ export function applyChanges(base: ContainerConfig, changes: readonly string[]):
     const cmd = m[1]!.toUpperCase();
     const rest = (m[2] ?? '').trim();
     if (!allowed.has(cmd)) throw invalidArgument(`${m[1]!.toLowerCase()} is not a valid change command`);
+    const env = envFromList(cfg.Env);
     switch (cmd) {
       case 'CMD':
         cfg.Cmd = commandForm(rest);
@@ -24,24 +28,25 @@ export function applyChanges(base: ContainerConfig, changes: readonly string[]):
         cfg.Entrypoint = rest === '' ? null : commandForm(rest);
         break;
       case 'ENV': {
-        const env = [...(cfg.Env ?? [])];
-        for (const [k, v] of keyValues(rest, 'ENV')) {
-          const i = env.findIndex((e) => e.split('=')[0] === k);
-          if (i >= 0) env[i] = `${k}=${v}`;
-          else env.push(`${k}=${v}`);
+        const list = [...(cfg.Env ?? [])];
+        for (const [k, v] of keyValues(rest, 'ENV', env)) {
+          const i = list.findIndex((e) => e.split('=')[0] === k);
+          if (i >= 0) list[i] = `${k}=${v}`;
+          else list.push(`${k}=${v}`);
+          env.set(k, v);
         }
-        cfg.Env = env;
+        cfg.Env = list;
         break;
       }
       case 'LABEL': {
         const labels = { ...(cfg.Labels ?? {}) };
-        for (const [k, v] of keyValues(rest, 'LABEL')) labels[k] = v;
+        for (const [k, v] of keyValues(rest, 'LABEL', env)) labels[k] = v;
         cfg.Labels = labels;
         break;
       }
       case 'EXPOSE': {
         const ports = { ...(cfg.ExposedPorts ?? {}) };
-        for (const p of splitWords(rest)) {
+        for (const p of processWords(rest, env)) {
           const [port, proto = 'tcp'] = p.split('/');
           if (!/^\d+(-\d+)?$/.test(port ?? '')) throw invalidArgument(`invalid containerPort: ${port}`);
           ports[`${port}/${proto.toLowerCase()}`] = {};
@@ -51,21 +56,26 @@ export function applyChanges(base: ContainerConfig, changes: readonly string[]):
       }
       case 'VOLUME': {
         const vols = { ...(cfg.Volumes ?? {}) };
-        const list = jsonArray(rest) ?? splitWords(rest);
+        const list = jsonArray(rest) ?? processWords(rest, env);
         if (list.length === 0) throw invalidArgument('VOLUME specified can not be an empty string');
         for (const v of list) vols[v] = {};
         cfg.Volumes = vols;
         break;
       }
       case 'USER':
-        cfg.User = rest;
+        cfg.User = processWord(rest, env);
         break;
-      case 'WORKDIR':
-        cfg.WorkingDir = rest.startsWith('/') ? rest : `${cfg.WorkingDir || '/'}/${rest}`.replace(/\/+/g, '/');
+      case 'WORKDIR': {
+        const dir = processWord(rest, env);
+        cfg.WorkingDir = posix.normalize(dir.startsWith('/') ? dir : posix.join(cfg.WorkingDir || '/', dir)).replace(/(.)\/$/, '$1');
         break;
-      case 'STOPSIGNAL':
-        cfg.StopSignal = rest;
+      }
+      case 'STOPSIGNAL': {
+        const sig = processWord(rest, env);
+        parseSignal(sig);
+        cfg.StopSignal = sig;
         break;
+      }
       case 'ONBUILD':
         cfg.OnBuild = [...(cfg.OnBuild ?? []), rest];
         break;
@@ -89,52 +99,19 @@ function commandForm(s: string): string[] {
   return jsonArray(s) ?? ['/bin/sh', '-c', s];
 }
 
-function keyValues(s: string, cmd: string): Array<[string, string]> {
-  const words = splitWords(s);
-  if (words.length === 0) throw invalidArgument(`${cmd} requires at least one argument`);
-  if (!words[0]!.includes('=')) {
-    // The legacy form `ENV key value with spaces`.
+/** `k=v k2="v 2"`, or the legacy single pair `k value with spaces`. */
+function keyValues(s: string, cmd: string, env: Env): Array<[string, string]> {
+  if (s === '') throw invalidArgument(`${cmd} requires at least one argument`);
+  const first = processWords(s, env)[0] ?? '';
+  if (!first.includes('=')) {
     const m = /^(\S+)\s+([\s\S]*)$/.exec(s);
-    if (!m) throw invalidArgument(`${cmd} names can not be blank`);
-    return [[m[1]!, m[2]!]];
+    if (!m) throw invalidArgument(`${cmd} must have two arguments`);
+    return [[m[1]!, processWord(m[2]!, env)]];
   }
-  return words.map((w) => {
+  return processWords(s, env).map((w) => {
     const i = w.indexOf('=');
-    if (i <= 0) throw invalidArgument(`Syntax error - can't find = in "${w}". Must be of the form: name=value`);
+    if (i === 0) throw invalidArgument(`${cmd} names can not be blank`);
+    if (i < 0) throw invalidArgument(`Syntax error - can't find = in "${w}". Must be of the form: name=value`);
     return [w.slice(0, i), w.slice(i + 1)];
   });
-}
-
-/** Splits on unquoted whitespace, honouring "double", 'single' quotes and backslash escapes. */
-export function splitWords(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < s.length) cur += s[++i];
-      else cur += c;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < s.length) {
-      cur += s[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (quote) throw invalidArgument(`unmatched ${quote} quote in ${JSON.stringify(s)}`);
-  if (inWord) out.push(cur);
-  return out;
 }

@@ -56,10 +56,13 @@ export async function decompress(source: Readable): Promise<Readable> {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.on('error', () => out.destroy(invalidArgument(`${kind}-compressed archives need ${tool}, which is not installed`)));
+  // The tool's exit status decides how the stream ends: a corrupt input often ends stdout cleanly
+  // and is only reported by the exit code, so `out` ends on 'close', never on stdout's end.
   child.on('close', (code) => {
-    if (code !== 0) out.destroy(invalidArgument(`${tool}: ${stderr.trim() || `exit ${code}`}`));
+    if (code === 0) out.end();
+    else out.destroy(invalidArgument(`${tool}: ${stderr.trim() || `exit ${code}`}`));
   });
   stream.pipe(child.stdin!).on('error', () => {});
-  child.stdout!.pipe(out);
+  child.stdout!.pipe(out, { end: false });
   return out;
 }

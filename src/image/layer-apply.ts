@@ -113,7 +113,7 @@ class LayerApplier {
 
     const target = posix.join(parent, base);
     this.pendingWhiteouts.delete(target);
-    const existing = await lstat(target).catch((err: unknown) => {
+    let existing = await lstat(target).catch((err: unknown) => {
       if (errnoCode(err) === 'ENOENT') return undefined;
       throw err;
     });
@@ -122,6 +122,7 @@ class LayerApplier {
       // this entry is about to turn into a symlink.
       await this.flushWhiteouts();
       await rm(target, { recursive: true, force: true });
+      existing = undefined;
     }
 
     switch (type) {
@@ -221,7 +222,8 @@ class LayerApplier {
 
   async finish(): Promise<void> {
     await this.flushWhiteouts();
-    // Directory times last: creating entries inside a directory changes its mtime.
-    for (const { path, mtime } of this.dirTimes.reverse()) await utimes(path, mtime, mtime);
+    // Directory times last: creating entries inside a directory changes its mtime. lutimes, because
+    // a later entry may have replaced the directory with a symlink to somewhere outside.
+    for (const { path, mtime } of this.dirTimes.reverse()) await lutimes(path, mtime, mtime);
   }
 }

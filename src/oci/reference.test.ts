@@ -108,7 +108,7 @@ test('withDefaultTag, isValidTag, fullName and familiarName', () => {
   assert.equal(familiarName(parseReference('quay.io/library/x')), 'quay.io/library/x');
 });
 
-test('familiarName strips library/ only from two-component Docker Hub paths', { todo: 'bug: docker.io/library/x/y is shown as x/y, which parses back as docker.io/x/y (Docker keeps library/x/y)' }, () => {
+test('familiarName strips library/ only from two-component Docker Hub paths', () => {
   const ref = parseReference('docker.io/library/x/y');
   assert.equal(familiarName(ref), 'library/x/y');
   assert.equal(referenceString(parseReference(familiarString(ref))), 'docker.io/library/x/y:latest');

@@ -97,7 +97,9 @@ export function fullName(ref: Reference): string {
 /** `busybox`, `user/app`, `localhost:5000/x` */
 export function familiarName(ref: Reference): string {
   if (ref.domain !== defaultDomain) return fullName(ref);
-  return ref.path.startsWith(officialRepoPrefix) ? ref.path.slice(officialRepoPrefix.length) : ref.path;
+  // Only `library/x` is shortened: `library/x/y` shortened to `x/y` would name another repository.
+  const rest = ref.path.slice(officialRepoPrefix.length);
+  return ref.path.startsWith(officialRepoPrefix) && !rest.includes('/') ? rest : ref.path;
 }
 
 /** `busybox:latest`, `user/app@sha256:…` */

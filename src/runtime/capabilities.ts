@@ -40,7 +40,7 @@ function normalise(cap: string): string {
   const up = cap.trim().toUpperCase();
   if (up === 'ALL') return 'ALL';
   const name = up.startsWith('CAP_') ? up : `CAP_${up}`;
-  if (!allCapabilityNames.includes(name)) throw invalidArgument(`invalid capability: ${cap}`);
+  if (!allCapabilityNames.includes(name)) throw invalidArgument(`unknown capability: "${name}"`);
   return name;
 }
 
@@ -52,9 +52,16 @@ export function effectiveCapabilities(opts: { privileged: boolean; capAdd?: stri
   if (opts.privileged) return [...opts.available];
   const add = (opts.capAdd ?? []).map(normalise);
   const drop = (opts.capDrop ?? []).map(normalise);
-  let caps = new Set<string>(add.includes('ALL') ? opts.available : defaultCapabilities);
-  if (drop.includes('ALL')) caps = new Set();
-  else for (const c of drop) caps.delete(c);
-  for (const c of add) if (c !== 'ALL') caps.add(c);
+  let caps: Set<string>;
+  if (add.includes('ALL')) {
+    // Everything but what is dropped by name (dropping ALL as well still leaves everything).
+    caps = new Set(opts.available.filter((c) => !drop.includes(c)));
+  } else if (drop.includes('ALL')) {
+    caps = new Set(add);
+  } else {
+    caps = new Set(defaultCapabilities);
+    for (const c of drop) caps.delete(c);
+    for (const c of add) caps.add(c);
+  }
   return allCapabilityNames.filter((c) => caps.has(c) && opts.available.includes(c));
 }

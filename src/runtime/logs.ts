@@ -59,7 +59,8 @@ function splitLines(buf: Buffer): { lines: Buffer[]; rest: Buffer } {
  * `follow`, every new entry until the container stops and the file has been read to its end.
  */
 export async function* readLogs(path: string, opts: ReadLogsOptions = {}): AsyncGenerator<LogEntry> {
-  const keep = (e: LogEntry) => (opts.since === undefined || e.time > opts.since) && (opts.until === undefined || e.time <= opts.until);
+  // Like dockerd: entries at or after `since`, up to `until`.
+  const keep = (e: LogEntry) => (opts.since === undefined || e.time >= opts.since) && (opts.until === undefined || e.time <= opts.until);
   let fh;
   try {
     fh = await open(path, 'r');
@@ -86,9 +87,10 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
       return out;
     };
 
-    const initial = (await readMore()).map(parseLogLine).filter((e): e is LogEntry => e !== undefined && keep(e));
-    const start = opts.tail !== undefined && opts.tail >= 0 ? Math.max(0, initial.length - opts.tail) : 0;
-    for (let i = start; i < initial.length; i++) yield initial[i]!;
+    // dockerd picks the last `tail` lines first and filters them by time afterwards.
+    const parsed = (await readMore()).map(parseLogLine).filter((e): e is LogEntry => e !== undefined);
+    const start = opts.tail !== undefined && opts.tail >= 0 ? Math.max(0, parsed.length - opts.tail) : 0;
+    for (let i = start; i < parsed.length; i++) if (keep(parsed[i]!)) yield parsed[i]!;
     if (!opts.follow) return;
 
     let stopped = false;

@@ -78,6 +78,7 @@ export function convertProfile(profile: DockerSeccompProfile, opts: ConvertOptio
     if (inc.caps && !inc.caps.every((c) => caps.has(c))) continue;
     if (exc.caps?.some((c) => caps.has(c))) continue;
     if (inc.minKernel && !kernelAtLeast(kernel, inc.minKernel)) continue;
+    if (exc.minKernel && kernelAtLeast(kernel, exc.minKernel)) continue;
     const names = s.names ?? (s.name ? [s.name] : []);
     if (names.length === 0) continue;
     syscalls.push({

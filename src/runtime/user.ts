@@ -66,7 +66,8 @@ export function resolveUser(user: string, passwd: PasswdEntry[], groups: GroupEn
   let entry = isNumeric(u) ? passwd.find((p) => p.uid === Number(u)) : passwd.find((p) => p.name === u);
   if (!entry) {
     if (!isNumeric(u)) {
-      if (u === 'root') entry = { name: 'root', uid: 0, gid: 0, home: '/root' };
+      // No /etc/passwd entry for root: runc gives HOME=/ then, and so does Docker.
+      if (u === 'root') entry = { name: 'root', uid: 0, gid: 0, home: '/' };
       else throw invalidArgument(`unable to find user ${u}: no matching entries in passwd file`);
     }
   }

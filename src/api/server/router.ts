@@ -1,5 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { invalidArgument } from '../../common/errors.js';
+
+function decodeParam(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw invalidArgument(`invalid escape in path: ${p}`);
+  }
+}
 
 /** What a handler gets: the parsed request and, for hijackable routes, the raw socket. */
 export interface RequestContext {
@@ -48,7 +57,7 @@ export class Router {
       if (!m) continue;
       pathMatched = true;
       if (r.method === method || (method === 'HEAD' && r.method === 'GET')) {
-        return { handler: r.handler, params: m.slice(1).map((p) => decodeURIComponent(p)) };
+        return { handler: r.handler, params: m.slice(1).map(decodeParam) };
       }
     }
     return pathMatched ? 'method-not-allowed' : undefined;

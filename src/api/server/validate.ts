@@ -7,10 +7,13 @@ import { invalidArgument } from '../../common/errors.js';
  */
 type Kind = 'string' | 'boolean' | 'number' | 'strings' | 'strslice' | 'stringMap' | 'object' | 'array';
 
+/** Go's name for a JSON value's type, as its decoder prints it. */
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
-  return typeof v === 'number' ? 'number' : typeof v;
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'number' : `number ${v}`;
+  return typeof v;
 }
 
 function check(struct: string, field: string, v: unknown, kind: Kind): void {
@@ -26,7 +29,7 @@ function check(struct: string, field: string, v: unknown, kind: Kind): void {
       if (typeof v !== 'boolean') bad('bool');
       return;
     case 'number':
-      if (typeof v !== 'number' || !Number.isFinite(v)) bad('int64');
+      if (typeof v !== 'number' || !Number.isInteger(v)) bad('int64');
       return;
     case 'strings':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) bad('[]string');

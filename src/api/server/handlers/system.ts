@@ -1,5 +1,5 @@
 import { parseTimestampParam, nowNs } from '../../../common/time.js';
-import { eventMatches, type EngineEvent } from '../../../engine/events.js';
+import { eventJson, eventMatches, type EngineEvent } from '../../../engine/events.js';
 import { parseFilters, validateFilterKeys } from '../../../engine/filters.js';
 import { berthVersion } from '../../../engine/system.js';
 import { apiVersion, minApiVersion, type VersionResponse } from '../../types/index.js';
@@ -150,7 +150,7 @@ export function systemRoutes(r: Router, s: ApiServices): void {
     const res = ctx.res!;
     startStream(res, 'application/json');
     const write = (e: EngineEvent) => {
-      if (eventMatches(e, filters)) res.write(JSON.stringify(e) + '\n');
+      if (eventMatches(e, filters)) res.write(eventJson(e) + '\n');
     };
     if (since !== undefined) for (const e of s.events.replay(since, until)) write(e);
     const now = nowNs();
@@ -160,7 +160,7 @@ export function systemRoutes(r: Router, s: ApiServices): void {
     }
     await new Promise<void>((resolve) => {
       const unsubscribe = s.events.subscribe((e) => {
-        if (until !== undefined && BigInt(e.timeNano) > until) return;
+        if (until !== undefined && e.timeNano > until) return;
         write(e);
       });
       const finish = () => {
