@@ -8,12 +8,12 @@ import { errnoCode, internal } from './errors.js';
  * over the target, then fsync the directory so the rename itself survives a crash. A reader sees
  * either the old content or the new one, never a torn file.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, durable = true): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});
     await unlink(tmp).catch(() => {});
@@ -26,7 +26,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await unlink(tmp).catch(() => {});
     throw err;
   }
-  await syncDir(dirname(path));
+  if (durable) await syncDir(dirname(path));
 }
 
 export async function syncDir(dir: string): Promise<void> {
@@ -38,8 +38,13 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value));
+/**
+ * `durable: false` keeps the write atomic (temp file + rename: a killed process never leaves a
+ * torn file) but skips the fsyncs, for state that a power loss makes moot anyway, such as whether
+ * a container is running.
+ */
+export async function writeJsonAtomic(path: string, value: unknown, opts: { durable?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value), 0o600, opts.durable ?? true);
 }
 
 /** Reads a JSON state file; undefined when it does not exist. A corrupt file is an internal error. */

@@ -110,7 +110,9 @@ export class ContainerStore {
 
   async save(rec: ContainerRecord): Promise<void> {
     await mkdir(this.containerDir(rec.id), { recursive: true, mode: 0o700 });
-    await writeJsonAtomic(join(this.containerDir(rec.id), 'record.json'), rec);
+    // Container state changes on every start and exit; after a power loss every container is
+    // stopped anyway, so atomicity (not fsync) is what these writes need.
+    await writeJsonAtomic(join(this.containerDir(rec.id), 'record.json'), rec, { durable: false });
     this.byId.set(rec.id, rec);
   }
 

@@ -568,7 +568,6 @@ export class ContainerService {
   // ---------------------------------------------------------------- exit
 
   private async handleExit(id: string, code: number): Promise<void> {
-    let autoRemove = false;
     await this.locks.run(id, async () => {
       const rec = this.d.store.get(id);
       if (!rec || !isActive(rec.state.Status)) {
@@ -580,29 +579,24 @@ export class ContainerService {
       const mark = (name: string) => (marks[name] = Math.round((performance.now() - t0) * 10) / 10);
       const oom = await this.d.driver.oomKilled(id, rec.cgroupsPath);
       mark('oom');
-      this.d.driver.deleteInBackground(id, rec.runtime);
+      this.d.driver.cleanupInBackground(id, rec.runtime);
       await this.d.snapshotter.unmount(id).catch((err: unknown) => this.d.log.warn('unmount failed', { id, err }));
       mark('unmounted');
-      await this.d.driver.removeBundle(id);
-      mark('bundle');
-      rec.state = { ...rec.state, Status: 'exited', Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: formatRfc3339Nano(nowNs()) };
+      // An --rm container goes straight from running to removing: one record write, not two.
+      const autoRemove = rec.hostConfig.AutoRemove;
+      rec.state = { ...rec.state, Status: autoRemove ? 'removing' : 'exited', Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: formatRfc3339Nano(nowNs()) };
       rec.conmonPid = 0;
       await this.d.store.save(rec);
       mark('saved');
       await this.d.driver.exits.consume(id);
-      mark('consumed');
-      this.d.log.debug('container exited', { id, code, ms: marks });
       if (oom) this.d.events.publish('container', 'oom', id, this.eventAttrs(rec));
       this.d.events.publish('container', 'die', id, this.eventAttrs(rec, { exitCode: String(code) }));
       const t = this.track(id);
       for (const cb of [...t.exitCallbacks]) cb(code);
-      autoRemove = rec.hostConfig.AutoRemove;
+      if (autoRemove) await this.removeLocked(rec);
+      mark('done');
+      this.d.log.debug('container exited', { id, code, ms: marks });
     });
-    if (autoRemove) {
-      await this.remove(id, { force: false }).catch((err: unknown) => {
-        if (!isKind(err, 'not-found')) this.d.log.warn('auto-remove failed', { id, err });
-      });
-    }
   }
 
   /** Resolves with the exit code at the container's next exit. */
@@ -752,18 +746,25 @@ export class ContainerService {
       const cur = this.d.store.get(id);
       if (!cur) throw notFound(`No such container: ${idOrName}`);
       if (isActive(cur.state.Status)) throw conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
-      if (cur.state.Status === 'removing') return;
-      cur.state = { ...cur.state, Status: 'removing' };
-      await this.d.store.save(cur);
-      await this.d.snapshotter.remove(id);
-      await this.d.driver.removeBundle(id);
-      await this.d.store.delete(id);
-      this.d.events.publish('container', 'destroy', id, this.eventAttrs(cur));
-      const t = this.track(id);
-      for (const session of t.pendingAttach) session.finish();
-      for (const cb of [...t.removeCallbacks]) cb(cur.state.ExitCode);
-      this.tracked.delete(id);
+      if (cur.state.Status !== 'removing') {
+        cur.state = { ...cur.state, Status: 'removing' };
+        await this.d.store.save(cur);
+      }
+      await this.removeLocked(cur);
     });
+  }
+
+  /** Removes a stopped container whose record says `removing`; the caller holds its lock. */
+  private async removeLocked(cur: ContainerRecord): Promise<void> {
+    const id = cur.id;
+    // Any crash point is recoverable: a `removing` record is finished by reconcile, and a snapshot
+    // without a record is swept as an orphan.
+    await Promise.all([this.d.snapshotter.remove(id), this.d.driver.removeBundle(id), this.d.store.delete(id)]);
+    this.d.events.publish('container', 'destroy', id, this.eventAttrs(cur));
+    const t = this.track(id);
+    for (const session of t.pendingAttach) session.finish();
+    for (const cb of [...t.removeCallbacks]) cb(cur.state.ExitCode);
+    this.tracked.delete(id);
   }
 
   async rename(idOrName: string, newName: string): Promise<void> {

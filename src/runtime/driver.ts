@@ -184,14 +184,16 @@ export class RuntimeDriver {
   }
 
   /**
-   * The same, off the critical path: an exit is reported without waiting for the runtime (a Go
-   * process for runc) to clean its state. The next create of that id, and daemon shutdown, wait for
-   * it; after a crash, reconcileRuntimeState finds what was left.
+   * The runtime's cleanup after an exit, off the critical path: the exit is reported without waiting
+   * for the runtime (a Go process, for runc) to delete its state and cgroup, nor for the bundle to
+   * go. The next create of that id, and daemon shutdown, wait for it; after a crash,
+   * reconcileRuntimeState finds what was left.
    */
-  deleteInBackground(id: string, runtime: string): void {
+  cleanupInBackground(id: string, runtime: string): void {
     const prev = this.pendingDeletes.get(id) ?? Promise.resolve();
     const p = prev
       .then(() => this.delete(id, runtime))
+      .then(() => this.removeBundle(id))
       .catch((err: unknown) => this.cfg.log.warn('runtime delete failed', { id, err }))
       .finally(() => {
         if (this.pendingDeletes.get(id) === p) this.pendingDeletes.delete(id);

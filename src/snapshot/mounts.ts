@@ -103,8 +103,8 @@ const EBUSY = 16;
  * target is not an error (cleanup must be idempotent after a crash).
  */
 export async function unmount(target: string): Promise<void> {
-  if (!(await isMountPoint(target))) return;
   if (syscalls) {
+    // EINVAL tells "not mounted" without reading the whole mount table first.
     try {
       await syscalls.umount(target, 0);
       return;
@@ -116,6 +116,7 @@ export async function unmount(target: string): Promise<void> {
       return;
     }
   }
+  if (!(await isMountPoint(target))) return;
   const r = await runCommand('umount', [target]);
   if (r.code === 0) return;
   if (/not mounted|no mount point|mountpoint not found/i.test(r.stderr)) return;
