@@ -2,15 +2,22 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Bindings to mount(2), umount2(2) and mknod(2) from berth's small native addon (native/sys.c).
- * Node has none of them, and spawning mount(8)/umount(8) costs several milliseconds per call on
- * a container's start and exit. When the addon was not built, `syscalls` is undefined and callers
- * fall back to the programs.
+ * Bindings to mount(2), umount2(2), mknod(2) and SOCK_SEQPACKET sockets from berth's small native
+ * addon (native/sys.c). Node has none of them; spawning mount(8)/umount(8) costs several
+ * milliseconds per call on a container's start and exit, and conmon's attach socket is a
+ * SOCK_SEQPACKET socket. When the addon was not built, `syscalls` is undefined: mounts fall back to
+ * the programs, and attaching is unavailable.
  */
 export interface Syscalls {
   mount(source: string, target: string, fstype: string, flags: number, data: string): Promise<void>;
   umount(target: string, flags: number): Promise<void>;
   mknod(path: string, mode: number, major: number, minor: number): Promise<void>;
+  /** Connects a SOCK_SEQPACKET socket; `onEvent(kind, data)`: 1 packet, 2 end, 3 error (errno), 4 writable. */
+  seqpacketConnect(path: string, onEvent: (kind: number, data?: Buffer | number) => void): number;
+  /** Bytes sent, or a negative errno (-11, EAGAIN: wait for the writable event). */
+  seqpacketSend(id: number, data: Buffer): number;
+  seqpacketShutdown(id: number): void;
+  seqpacketClose(id: number): void;
 }
 
 export const MNT_DETACH = 2;

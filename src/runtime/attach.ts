@@ -1,68 +1,104 @@
 import { EventEmitter } from 'node:events';
-import { SeqpacketSocket } from 'node-unix-socket';
-import { internal } from '../common/errors.js';
+import { BerthError, internal } from '../common/errors.js';
+import { syscalls } from '../common/syscalls.js';
+
+const EAGAIN = 11;
 
 /**
- * A connection to conmon's attach socket (SOCK_SEQPACKET, which Node's net module cannot open).
- * Each packet from conmon is one byte of stream id (2 = stdout, 3 = stderr) and the data; bytes we
- * send go to the container's stdin, and a half-close closes its stdin.
+ * A connection to conmon's attach socket (SOCK_SEQPACKET, through berth's native addon: Node's net
+ * module cannot open one). Each packet from conmon is one byte of stream id (2 = stdout,
+ * 3 = stderr) and the data; bytes we send go to the container's stdin, and a half-close closes it.
  *
  * Events: 'data' (stream: 'stdout' | 'stderr', data: Buffer), 'end' (conmon closed: the process
  * is gone and its output has been delivered).
  */
 export class AttachConnection extends EventEmitter {
-  private readonly socket = new SeqpacketSocket();
   private ended = false;
+  private readonly queue: Buffer[] = [];
+  private endAfterQueue = false;
 
   /** conmon reads stdin packets into a buffer of this size; larger writes are split. */
   static readonly maxPacket = 8192;
 
-  private constructor() {
+  private constructor(private readonly id: number) {
     super();
-    this.socket.setInternalReadBufferSize(64 * 1024);
-    this.socket.on('data', (buf: Buffer) => {
-      if (buf.length < 1) return;
-      const id = buf[0];
-      const data = Buffer.from(buf.subarray(1));
-      if (id === 2) this.emit('data', 'stdout', data);
-      else if (id === 3) this.emit('data', 'stderr', data);
-    });
-    const finish = () => {
-      if (this.ended) return;
-      this.ended = true;
-      this.emit('end');
-    };
-    this.socket.on('end', finish);
-    this.socket.on('close', finish);
-    this.socket.on('error', finish);
   }
 
   static connect(path: string): Promise<AttachConnection> {
-    return new Promise((resolve, reject) => {
-      const conn = new AttachConnection();
-      try {
-        conn.socket.connect(path, () => resolve(conn));
-      } catch (err) {
-        reject(internal(`cannot attach to ${path}: ${(err as Error).message}`, err));
-      }
+    const sys = syscalls;
+    if (!sys) return Promise.reject(new BerthError('unavailable', 'attaching needs the berth native addon (run npm run build)'));
+    let conn: AttachConnection | undefined;
+    let early: Array<[number, Buffer | number | undefined]> = [];
+    try {
+      const id = sys.seqpacketConnect(path, (kind, data) => {
+        if (conn) conn.onEvent(kind, data);
+        else early.push([kind, data]);
+      });
+      conn = new AttachConnection(id);
+    } catch (err) {
+      return Promise.reject(internal(`cannot attach to ${path}: ${(err as Error).message}`, err));
+    }
+    const c = conn;
+    // Events cannot arrive before this tick ends, but keep the order if they ever do.
+    queueMicrotask(() => {
+      for (const [k, d] of early) c.onEvent(k, d);
+      early = [];
     });
+    return Promise.resolve(c);
+  }
+
+  private onEvent(kind: number, data?: Buffer | number): void {
+    switch (kind) {
+      case 1: {
+        const buf = data as Buffer;
+        if (buf.length < 1) return;
+        const stream = buf[0] === 3 ? 'stderr' : buf[0] === 2 ? 'stdout' : undefined;
+        if (stream) this.emit('data', stream, buf.subarray(1));
+        return;
+      }
+      case 4:
+        this.flush();
+        return;
+      default:
+        this.finish();
+    }
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    syscalls!.seqpacketClose(this.id);
+    this.emit('end');
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && !this.ended) {
+      const n = syscalls!.seqpacketSend(this.id, this.queue[0]!);
+      if (n === -EAGAIN) return;
+      if (n < 0) return this.finish();
+      this.queue.shift();
+    }
+    if (this.queue.length === 0 && this.endAfterQueue && !this.ended) syscalls!.seqpacketShutdown(this.id);
   }
 
   write(data: Buffer): void {
     if (this.ended) return;
     for (let off = 0; off < data.length; off += AttachConnection.maxPacket) {
-      this.socket.write(data.subarray(off, off + AttachConnection.maxPacket));
+      this.queue.push(Buffer.from(data.subarray(off, off + AttachConnection.maxPacket)));
     }
+    this.flush();
   }
 
-  /** Closes the container's stdin; output keeps flowing until the process exits. */
+  /** Closes the container's stdin once queued input is sent; output keeps flowing until the process exits. */
   closeStdin(): void {
-    if (!this.ended) this.socket.end();
+    this.endAfterQueue = true;
+    this.flush();
   }
 
   close(): void {
+    if (this.ended) return;
     this.ended = true;
-    this.socket.destroy();
+    syscalls!.seqpacketClose(this.id);
   }
 
   get isEnded(): boolean {

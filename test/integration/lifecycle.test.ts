@@ -4,6 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { FrameDecoder } from '../../src/common/stdcopy.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -155,11 +156,15 @@ test('attach: exactly 101 UPGRADED, framed output, and output keeps flowing afte
   await api(d.socket, 'DELETE', `/containers/${id}?force=1`);
 });
 
-test('run -i delivers all piped stdin then EOF', async () => {
-  const input = Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n') + '\n';
-  const r = await d.docker(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'wc -l; echo done'], { input });
+test('run -i delivers all piped stdin then EOF, even when it outruns the container', async () => {
+  // Megabytes, so the attach socket fills up and the daemon has to wait for it to drain.
+  const input = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 50)}`).join('\n') + '\n');
+  const r = await d.docker(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'md5sum; echo done'], { input });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, '2000\ndone\n');
+  const want = createHash('md5').update(input).digest('hex');
+  assert.equal(r.stdout, `${want}  -\ndone\n`);
+  const small = await d.docker(['run', '--rm', '-i', 'busybox', 'cat'], { input: 'hi\n' });
+  assert.equal(small.stdout, 'hi\n');
 });
 
 test('rename, restart, kill -s and prune', async () => {
