@@ -108,15 +108,25 @@ static napi_value fail(napi_env env, struct op *o, const char *msg) {
   return NULL;
 }
 
-/* mount(source, target, fstype, flags, data): Promise<void> */
-static napi_value js_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+/* Reads a call's arguments into a new op; NULL (with a TypeError thrown) when too few. */
+static struct op *new_op(napi_env env, napi_callback_info info, enum op_kind kind, size_t want, napi_value *argv, const char *usage) {
+  size_t argc = want;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   struct op *o = calloc(1, sizeof *o);
   if (!o) return NULL;
-  o->kind = OP_MOUNT;
-  if (argc < 5) return fail(env, o, "mount(source, target, fstype, flags, data)");
+  o->kind = kind;
+  if (argc < want) {
+    fail(env, o, usage);
+    return NULL;
+  }
+  return o;
+}
+
+/* mount(source, target, fstype, flags, data): Promise<void> */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  struct op *o = new_op(env, info, OP_MOUNT, 5, argv, "mount(source, target, fstype, flags, data)");
+  if (!o) return NULL;
   o->a = get_string(env, argv[0]);
   o->b = get_string(env, argv[1]);
   o->c = get_string(env, argv[2]);
@@ -128,13 +138,9 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
 
 /* umount(target, flags): Promise<void> */
 static napi_value js_umount(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  struct op *o = calloc(1, sizeof *o);
+  struct op *o = new_op(env, info, OP_UMOUNT, 2, argv, "umount(target, flags)");
   if (!o) return NULL;
-  o->kind = OP_UMOUNT;
-  if (argc < 2) return fail(env, o, "umount(target, flags)");
   o->a = get_string(env, argv[0]);
   o->flags = get_uint(env, argv[1]);
   if (!o->a) return fail(env, o, "umount: target must be a string");
@@ -143,13 +149,9 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
 
 /* mknod(path, mode, major, minor): Promise<void>; mode includes the file type bits */
 static napi_value js_mknod(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  struct op *o = calloc(1, sizeof *o);
+  struct op *o = new_op(env, info, OP_MKNOD, 4, argv, "mknod(path, mode, major, minor)");
   if (!o) return NULL;
-  o->kind = OP_MKNOD;
-  if (argc < 4) return fail(env, o, "mknod(path, mode, major, minor)");
   o->a = get_string(env, argv[0]);
   o->mode = get_uint(env, argv[1]);
   o->major = get_uint(env, argv[2]);

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, readFileSync, statSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
 import { ImageArchiveWriter } from '../src/image/archive-save.js';
+import { TarBuilder, type TarHeader } from '../src/image/tar-pack.js';
 import { defaultPath, type ImageConfig } from '../src/oci/image.js';
 import { parseReference } from '../src/oci/reference.js';
 
@@ -61,20 +61,8 @@ function arg(name: string, fallback: string): string {
 }
 
 async function layerTar(busybox: Buffer, applets: string[], mtime: Date): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const collected = new Promise<Buffer>((res, rej) => {
-    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-    pack.on('end', () => res(Buffer.concat(chunks)));
-    pack.on('error', rej);
-  });
-  const add = (h: Partial<tar.Header> & { name: string }, data?: string | Buffer) =>
-    new Promise<void>((res, rej) => {
-      const header = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime, ...h };
-      const cb = (err?: Error | null) => (err ? rej(err) : res());
-      if (data !== undefined) pack.entry(header, data, cb);
-      else pack.entry(header, cb);
-    });
+  const tb = new TarBuilder({ uid: 0, gid: 0, uname: 'root', gname: 'root', mtime });
+  const add = (h: TarHeader, data?: string | Buffer) => tb.add(h, data);
   for (const [dir, mode] of [
     ['bin', 0o755], ['dev', 0o755], ['etc', 0o755], ['home', 0o755], ['proc', 0o755], ['root', 0o700],
     ['sys', 0o755], ['tmp', 0o1777], ['usr', 0o755], ['usr/sbin', 0o755], ['var', 0o755],
@@ -89,8 +77,7 @@ async function layerTar(busybox: Buffer, applets: string[], mtime: Date): Promis
   }
   await add({ name: 'etc/passwd', type: 'file', mode: 0o644 }, passwd);
   await add({ name: 'etc/group', type: 'file', mode: 0o644 }, group);
-  pack.finalize();
-  return collected;
+  return tb.finish();
 }
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
+import { TarBuilder } from './tar-pack.js';
 import { getAttributeSync } from '@napi-rs/xattr';
 import { applyLayer } from './layer-apply.js';
 import { isKind } from '../common/errors.js';
@@ -23,23 +24,9 @@ const mtime = new Date('2021-03-04T05:06:07Z');
 const mtimeMs = mtime.getTime();
 
 async function makeTar(entries: Entry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-  for (const { h, data } of entries) {
-    await new Promise<void>((resolve, reject) => {
-      const header = { uid: 0, gid: 0, mtime, ...h };
-      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (data !== undefined) pack.entry(header, data, cb);
-      else pack.entry(header, cb);
-    });
-  }
-  pack.finalize();
-  return done;
+  const tb = new TarBuilder({ uid: 0, gid: 0, mtime });
+  for (const { h, data } of entries) await tb.add(h, data);
+  return tb.finish();
 }
 
 const dir = (name: string, mode = 0o755, extra: Partial<tar.Header> = {}): Entry => ({ h: { name, type: 'directory', mode, ...extra } });

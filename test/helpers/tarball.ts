@@ -1,8 +1,8 @@
 /** Builds tar archives and image archives in memory for tests (including deliberately hostile ones). */
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import * as tar from 'tar-stream';
 import { ImageArchiveWriter } from '../../src/image/archive-save.js';
+import { TarBuilder } from '../../src/image/tar-pack.js';
 import { parseReference } from '../../src/oci/reference.js';
 import type { ImageConfig } from '../../src/oci/image.js';
 
@@ -15,30 +15,18 @@ export interface TarEntry {
 }
 
 export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
+  const tb = new TarBuilder({ mtime: new Date(1_700_000_000_000) });
   for (const e of entries) {
     const type = e.type ?? (e.content !== undefined ? 'file' : 'directory');
-    await new Promise<void>((resolve, reject) => {
-      const header = {
-        name: e.name,
-        type,
-        mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
-        mtime: new Date(1_700_000_000_000),
-        ...(e.linkname !== undefined && { linkname: e.linkname }),
-      };
-      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (type === 'file') pack.entry(header, e.content ?? '', cb);
-      else pack.entry(header, cb);
-    });
+    const header = {
+      name: e.name,
+      type,
+      mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      ...(e.linkname !== undefined && { linkname: e.linkname }),
+    };
+    await tb.add(header, type === 'file' ? (e.content ?? '') : undefined);
   }
-  pack.finalize();
-  return done;
+  return tb.finish();
 }
 
 export const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}` as const;
