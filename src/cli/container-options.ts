@@ -86,6 +86,7 @@ export async function planContainer(flags: ParsedFlags, args: string[], env: Nod
   const stopTimeout = flags.int('stop-timeout');
   const runtime = flags.string('runtime');
   const autoRemove = flags.bool('rm');
+  const caps = effectiveCapabilities(flags.list('cap-add'), flags.list('cap-drop'));
 
   const request: ContainerCreateRequest = {
     Hostname: flags.string('hostname') ?? '',
@@ -119,8 +120,8 @@ export async function planContainer(flags: ParsedFlags, args: string[], env: Nod
       VolumeDriver: '',
       VolumesFrom: null,
       ConsoleSize: [0, 0],
-      CapAdd: orNull(flags.list('cap-add')),
-      CapDrop: orNull(flags.list('cap-drop')),
+      CapAdd: orNull(caps.add),
+      CapDrop: orNull(caps.drop),
       CgroupnsMode: '',
       Dns: [],
       DnsOptions: [],
@@ -195,6 +196,22 @@ export async function planContainer(flags: ParsedFlags, args: string[], env: Nod
   };
   const name = flags.string('name');
   return { ...(name && { name }), request, image, autoRemove, attach, attachGiven: attachList.length > 0 };
+}
+
+/**
+ * docker's capability lists: names upper-cased with a `CAP_` prefix (`ALL` stays), duplicates
+ * dropped, sorted; `ALL` in the add list stands alone, and a capability both added and dropped is
+ * added.
+ */
+export function effectiveCapabilities(add: string[], drop: string[]): { add: string[]; drop: string[] } {
+  const normalize = (list: string[]) =>
+    [...new Set(list.map((c) => c.trim().toUpperCase()).map((c) => (c === 'ALL' || c.startsWith('CAP_') ? c : `CAP_${c}`)))].sort();
+  const added = normalize(add);
+  const dropped = normalize(drop);
+  return {
+    add: added.includes('ALL') ? ['ALL'] : added,
+    drop: dropped.filter((c) => !added.includes(c)),
+  };
 }
 
 function orNull(list: string[]): string[] | null {
