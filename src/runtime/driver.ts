@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, chmod, mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { errnoCode, internal, invalidArgument } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -9,6 +10,7 @@ import { AttachConnection } from './attach.js';
 import { isAlive, launchConmon, oomMarked, readExitFile, type ConmonStarted } from './conmon.js';
 import { ExitWatcher } from './exits.js';
 import { OciRuntimeCli } from './runc.js';
+import { SeccompBpfCache } from './seccomp-bpf.js';
 
 export interface RuntimeBinary {
   path: string;
@@ -46,8 +48,11 @@ export class RuntimeDriver {
   /** Runtime state removals still running in the background, by container id. */
   private readonly pendingDeletes = new Map<string, Promise<void>>();
 
+  private readonly seccompBpf: SeccompBpfCache;
+
   constructor(private readonly cfg: RuntimeDriverConfig) {
     this.exits = new ExitWatcher(join(cfg.execRoot, 'exits'));
+    this.seccompBpf = new SeccompBpfCache(join(cfg.execRoot, 'seccomp-bpf'), cfg.runtimes['crun']?.path ?? '');
     for (const [name, rt] of Object.entries(cfg.runtimes)) {
       this.clis.set(name, new OciRuntimeCli(name, rt.path, join(cfg.execRoot, 'runtime', name)));
     }
@@ -87,9 +92,10 @@ export class RuntimeDriver {
     const bundle = this.bundleDir(o.id);
     await rm(bundle, { recursive: true, force: true });
     await mkdir(bundle, { recursive: true, mode: 0o700 });
-    await writeFile(join(bundle, 'config.json'), JSON.stringify(o.spec));
-    this.cfg.log.debug('conmon launch', { id: o.id, runtime: o.runtime });
-    return launchConmon({
+    const precompiled = o.runtime === 'crun' ? await this.seccompBpf.lookup(o.spec) : undefined;
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(precompiled?.spec ?? o.spec));
+    this.cfg.log.debug('conmon launch', { id: o.id, runtime: o.runtime, precompiledSeccomp: precompiled !== undefined });
+    const started = await launchConmon({
       conmon: this.cfg.conmon,
       runtime: cli,
       id: o.id,
@@ -102,6 +108,10 @@ export class RuntimeDriver {
       tty: o.tty,
       ...(o.signal && { signal: o.signal }),
     });
+    if (o.runtime === 'crun' && !precompiled && o.spec.linux.seccomp) {
+      void this.seccompBpf.remember(o.spec, join(cli.root, o.id, 'seccomp.bpf')).catch((err: unknown) => this.cfg.log.debug('seccomp filter not cached', { err }));
+    }
+    return started;
   }
 
   /**
@@ -269,8 +279,9 @@ async function isConmon(pid: number): Promise<boolean> {
 
 /**
  * crun refuses hybrid cgroup hosts (v1 controllers plus a cgroup2 mount holding a controller);
- * hidden the cgroup2 mount in a private mount namespace it sees pure v1 and works. This writes the
- * small wrapper that does that for each call, and returns the path to use as crun's binary.
+ * with the cgroup2 mount hidden in a private mount namespace it sees pure v1 and works. berth's
+ * compiled helper (native/crun-hybrid.c) does that in one exec; without it a shell wrapper does.
+ * Returns the path to use as crun's binary.
  */
 export async function crunWrapperIfHybrid(execRoot: string, crun: string): Promise<string> {
   let controllers = '';
@@ -280,6 +291,15 @@ export async function crunWrapperIfHybrid(execRoot: string, crun: string): Promi
     return crun;
   }
   if (controllers === '') return crun;
+  const helper = fileURLToPath(new URL('../../../native/build/Release/berth-crun-hybrid', import.meta.url));
+  try {
+    await access(helper, constants.X_OK);
+    // conmon and the runtime calls inherit the environment, and the helper reads crun's path from it.
+    process.env['BERTH_CRUN'] = crun;
+    return helper;
+  } catch {
+    // not built: fall back to the shell wrapper
+  }
   const wrapper = join(execRoot, 'crun-hybrid');
   await mkdir(execRoot, { recursive: true });
   await writeFile(
