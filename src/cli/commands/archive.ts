@@ -89,8 +89,8 @@ async function checkOutputPath(path: string): Promise<void> {
   if (dir !== '.' && dir !== '') {
     try {
       await stat(dir);
-    } catch {
-      throw invalidArgument(`failed to save image: invalid output path: directory ${JSON.stringify(dir)} does not exist`);
+    } catch (err) {
+      throw invalidArgument(`failed to save image: invalid output path: ${fsError(err, 'stat', dir).message}`);
     }
   }
   try {
