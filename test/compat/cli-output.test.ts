@@ -5,6 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { startDaemon, type RunResult, type RunOptions, type TestDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
@@ -232,5 +233,34 @@ test('usage errors: flags exit 125, argument counts and unknown commands 1', asy
     ['--bogus'],
   ]) {
     await same(args);
+  }
+});
+
+test('the daemon can be chosen with -H, BERTH_HOST or DOCKER_HOST, over unix:// or tcp://', async () => {
+  // berthd listens on its socket only; a relay on 127.0.0.1 puts it behind plain-HTTP TCP.
+  const relay: Server = createServer((c) => {
+    const s = connect(d.socket);
+    c.pipe(s).pipe(c);
+    c.on('error', () => s.destroy());
+    s.on('error', () => c.destroy());
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const tcp = `tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+  try {
+    const nowhere = { DOCKER_HOST: 'unix:///nonexistent.sock', BERTH_HOST: 'unix:///nonexistent.sock' };
+    await same(['-H', tcp, 'ps', '-a'], { env: nowhere });
+    await same(['--host', `unix://${d.socket}`, 'images'], { env: nowhere });
+    const viaDockerHost = await d.berth(['ps', '-aq'], { env: { BERTH_HOST: '', DOCKER_HOST: tcp } });
+    assert.equal(viaDockerHost.stdout, (await d.docker(['ps', '-aq'])).stdout);
+    // BERTH_HOST wins over DOCKER_HOST.
+    const precedence = await d.berth(['ps', '-aq'], { env: { BERTH_HOST: tcp, DOCKER_HOST: 'unix:///nonexistent.sock' } });
+    assert.equal(precedence.code, 0, precedence.stderr);
+    // Attach is hijacked over TCP just as over the socket.
+    await same(['-H', tcp, 'run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo err >&2; exit 4'], { env: nowhere, input: 'via tcp\n' });
+    const down = await d.berth(['-H', 'tcp://127.0.0.1:1', 'ps']);
+    assert.equal(down.stderr, 'Cannot connect to the berth daemon at tcp://127.0.0.1:1. Is the berth daemon running?\n');
+    assert.equal(down.code, 1);
+  } finally {
+    await new Promise((r) => relay.close(r));
   }
 });
