@@ -87,6 +87,10 @@ export async function planContainer(flags: ParsedFlags, args: string[], env: Nod
   const runtime = flags.string('runtime');
   const autoRemove = flags.bool('rm');
   const caps = effectiveCapabilities(flags.list('cap-add'), flags.list('cap-drop'));
+  const restartPolicy = parseRestartPolicy(flags.string('restart') ?? 'no');
+  if (autoRemove && restartPolicy.Name !== 'no' && restartPolicy.Name !== '') {
+    throw new Error('conflicting options: cannot specify both --restart and --rm');
+  }
 
   const request: ContainerCreateRequest = {
     Hostname: flags.string('hostname') ?? '',
@@ -115,7 +119,7 @@ export async function planContainer(flags: ParsedFlags, args: string[], env: Nod
       LogConfig: { Type: '', Config: {} },
       NetworkMode: network,
       PortBindings: {},
-      RestartPolicy: parseRestartPolicy(flags.string('restart') ?? 'no'),
+      RestartPolicy: restartPolicy,
       AutoRemove: autoRemove,
       VolumeDriver: '',
       VolumesFrom: null,

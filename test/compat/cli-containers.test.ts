@@ -70,6 +70,11 @@ test('attached runs: output streams, exit statuses, 125/126/127', async () => {
     // Not `--env-file /nonexistent`: Node 20 itself reads --env-file anywhere in argv and exits
     // before berth runs (nodejs/node#54232); see the report.
     ['run', '--rm', '--restart', 'on-failure:x', 'busybox', 'true'],
+    ['run', '--rm', '--restart', 'always', 'busybox', 'true'],
+    ['create', '--rm', '--restart', 'unless-stopped', 'busybox', 'true'],
+    ['run', '--rm', '--restart', 'no', 'busybox', 'true'],
+    ['run', '--rm', '-m', '1k', 'busybox', 'true'],
+    ['run', '--rm', '--runtime', 'nosuch', 'busybox', 'true'],
     ['container', 'run', '--rm', '-a', 'stdout', 'busybox', 'sh', '-c', 'echo o; echo e >&2'],
     ['run', '-d', '-a', 'stdout', 'busybox', 'true'],
   ]) {
