@@ -33,7 +33,7 @@ test('create --name c2 busybox sleep 100 sends CLI 28’s body (api-contract.md 
 test('flags change the body as they do for docker', async () => {
   const p = await plan(
     ['-i', '--rm', '-e', 'A=1', '-e', 'HOSTVAR', '-e', 'UNSET', '-l', 'k=v', '-l', 'bare', '-m', '64m', '--cpus', '1.5', '--pids-limit', '50',
-      '--network', 'host', '--entrypoint', '', '--restart', 'on-failure:3', '--runtime', 'crun', 'busybox'],
+      '--network', 'host', '--entrypoint', '', '--restart', 'no', '--runtime', 'crun', 'busybox'],
     { HOSTVAR: 'from-host' },
   );
   const r = p.request;
@@ -44,7 +44,8 @@ test('flags change the body as they do for docker', async () => {
   assert.equal(r.Cmd, null);
   const h = r.HostConfig!;
   assert.deepEqual([h.AutoRemove, h.Memory, h.NanoCpus, h.PidsLimit, h.NetworkMode, h.Runtime], [true, 64 * 1024 * 1024, 1_500_000_000, 50, 'host', 'crun']);
-  assert.deepEqual(h.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });
+  assert.deepEqual(h.RestartPolicy, { Name: 'no', MaximumRetryCount: 0 });
+  assert.deepEqual((await plan(['--restart', 'on-failure:3', 'busybox'])).request.HostConfig!.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });
   assert.deepEqual(Object.keys(r.NetworkingConfig!.EndpointsConfig), ['host']);
   assert.equal(p.autoRemove, true);
 });
@@ -53,6 +54,7 @@ test('-a picks the streams; a bad restart policy is docker’s error', async () 
   const p = await plan(['-a', 'STDERR', 'busybox']);
   assert.deepEqual(p.attach, { stdin: false, stdout: false, stderr: true });
   await assert.rejects(plan(['--restart', 'on-failure:x', 'busybox']), /^Error: invalid restart policy format: maximum retry count must be an integer$/);
+  await assert.rejects(plan(['--rm', '--restart', 'always', 'busybox']), /^Error: conflicting options: cannot specify both --restart and --rm$/);
   await assert.rejects(plan(['--env-file', '/nonexistent/env', 'busybox']), /^Error: open \/nonexistent\/env: no such file or directory$/);
 });
 
