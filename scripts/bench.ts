@@ -95,12 +95,12 @@ async function main(): Promise<void> {
     const berth = join(repoRoot, 'bin', 'berth.js');
     const variants: Array<[string, () => Promise<number>]> = [
       ['docker CLI → berthd (runc)', () => timeCommand(dockerCli, ['run', '--rm', '--network', 'none', 'busybox', 'true'], d.env)],
-      ['berth CLI → berthd (runc)', () => timeCommand(process.execPath, [berth, 'run', '--rm', '--network', 'none', 'busybox', 'true'], d.env)],
+      ['berth CLI → berthd (runc)', () => timeCommand(process.execPath, ['--', berth, 'run', '--rm', '--network', 'none', 'busybox', 'true'], d.env)],
       ['docker CLI → berthd (crun)', () => timeCommand(dockerCli, ['run', '--rm', '--network', 'none', '--runtime', 'crun', 'busybox', 'true'], d.env)],
       ['floor: overlay + runc run + umount', floor('plain')],
       ['floor with the default seccomp profile', floor('seccomp')],
       ['docker CLI alone (docker --version)', () => timeCommand(dockerCli, ['--version'], {})],
-      ['berth CLI alone (berth --version)', () => timeCommand(process.execPath, [berth, '--version'], {})],
+      ['berth CLI alone (berth --version)', () => timeCommand(process.execPath, ['--', berth, '--version'], {})],
     ];
     const results = new Map<string, number[]>(variants.map(([name]) => [name, []]));
     for (let i = 0; i < 3; i++) for (const [, fn] of variants) await fn();

@@ -186,6 +186,9 @@ export class ContainerService {
     const config = mergeConfig(req.config, imgCfg, id);
     const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     if (argv.length === 0) throw invalidArgument('No command specified');
+    if (config.WorkingDir && !config.WorkingDir.startsWith('/')) {
+      throw invalidArgument(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
+    }
 
     const name = await this.reserveName(req.name);
     try {
@@ -329,10 +332,9 @@ export class ContainerService {
   private validateHostConfig(h: HostConfig): void {
     const mode = h.NetworkMode;
     if (mode === 'bridge') throw invalidArgument('the bridge network is not available in this version of berth: use --network none or --network host');
-    if (mode !== 'default' && mode !== 'none' && mode !== 'host') {
-      if (mode.startsWith('container:')) throw notImplemented('--network container:… is not supported yet');
-      throw notFound(`network ${mode} not found`);
-    }
+    if (mode.startsWith('container:')) throw notImplemented('--network container:… is not supported yet');
+    // Any other name is a user network, looked up when the container starts (as dockerd does: a 404
+    // from create would make the docker CLI try to pull the image).
     if (Object.values(h.PortBindings ?? {}).some((b) => b && b.length > 0) || h.PublishAllPorts) {
       throw invalidArgument('port publishing needs the bridge network, which is not available in this version of berth');
     }
@@ -400,6 +402,8 @@ export class ContainerService {
     const marks: Record<string, number> = {};
     const mark = (name: string) => (marks[name] = Math.round((performance.now() - t0) * 10) / 10);
     try {
+      const mode = hc.NetworkMode;
+      if (mode !== 'default' && mode !== 'none' && mode !== 'host') throw notFound(`network ${mode} not found`);
       if (!(await this.d.snapshotter.exists(id))) {
         const image = this.d.images.get(rec.image);
         if (!image) throw notFound(`No such image: ${rec.image}`);

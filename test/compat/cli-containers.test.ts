@@ -67,8 +67,7 @@ test('attached runs: output streams, exit statuses, 125/126/127', async () => {
     ['run', '--rm', 'berthtest/nosuch:1.0', 'true'],
     ['run', 'BUSYBOX'],
     ['run', '--rm', '-w', 'relative', 'busybox', 'true'],
-    // Not `--env-file /nonexistent`: Node 20 itself reads --env-file anywhere in argv and exits
-    // before berth runs (nodejs/node#54232); see the report.
+    ['run', '--rm', '--env-file', '/nonexistent', 'busybox', 'true'],
     ['run', '--rm', '--restart', 'on-failure:x', 'busybox', 'true'],
     ['run', '--rm', '--restart', 'always', 'busybox', 'true'],
     ['create', '--rm', '--restart', 'unless-stopped', 'busybox', 'true'],

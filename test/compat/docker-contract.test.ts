@@ -192,3 +192,24 @@ test('a name already in use (97)', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^Error response from daemon: Conflict\. The container name "\/web" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\n/);
 });
+
+test('an unknown network fails at start like dockerd (no pull attempt); a relative -w fails at create', async () => {
+  const r = await docker('run', '--rm', '--network', 'bogus', 'busybox', 'true');
+  assert.equal(r.code, 125);
+  assert.doesNotMatch(r.stderr, /Unable to find image/);
+  assert.match(r.stderr, /network bogus not found/);
+  const w = await docker('create', '-w', 'relative', 'busybox', 'true');
+  assert.notEqual(w.code, 0);
+  assert.match(w.stderr, /the working directory 'relative' is invalid, it needs to be an absolute path/);
+});
+
+test('network ls shows the built-in networks; volumes are listed, inspected and pruned as empty', async () => {
+  const nets = await docker('network', 'ls', '--format', '{{.Name}} {{.Driver}}');
+  assert.deepEqual(nets.stdout.trim().split('\n').sort(), ['host host', 'none null']);
+  const vols = await docker('volume', 'ls', '-q');
+  assert.deepEqual([vols.code, vols.stdout], [0, '']);
+  const inspect = await docker('volume', 'inspect', 'nosuch');
+  assert.match(inspect.stderr, /no such volume/);
+  const prune = await docker('system', 'prune', '--volumes', '-f');
+  assert.equal(prune.code, 0, prune.stderr);
+});

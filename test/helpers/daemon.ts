@@ -120,7 +120,8 @@ export class TestDaemon {
   }
 
   berth(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    return run(process.execPath, [join(repoRoot, 'bin', 'berth.js'), ...args], { ...opts, env: { ...this.env, ...opts.env } });
+    // '--' as in bin/berth.js: Node 20 would otherwise take 'run --env-file x' as its own option.
+    return run(process.execPath, ['--', join(repoRoot, 'bin', 'berth.js'), ...args], { ...opts, env: { ...this.env, ...opts.env } });
   }
 
   async loadBusybox(): Promise<void> {

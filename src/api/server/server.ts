@@ -5,6 +5,8 @@ import { invalidArgument, messageOf, notFound } from '../../common/errors.js';
 import { apiVersion, minApiVersion } from '../types/index.js';
 import { containerRoutes } from './handlers/containers.js';
 import { imageRoutes } from './handlers/images.js';
+import { networkRoutes } from './handlers/networks.js';
+import { volumeRoutes } from './handlers/volumes.js';
 import { systemRoutes } from './handlers/system.js';
 import { commonHeaders, sendError } from './http.js';
 import { Router, type RequestContext } from './router.js';
@@ -39,6 +41,8 @@ export function buildRouter(services: ApiServices): Router {
   systemRoutes(router, services);
   containerRoutes(router, services);
   imageRoutes(router, services);
+  networkRoutes(router, services);
+  volumeRoutes(router);
   return router;
 }
 

@@ -213,7 +213,6 @@ export function systemRoutes(r: Router, s: ApiServices): void {
     sendJson(ctx.res!, 200, { LayersSize: df.layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] });
   });
 
-  // `docker system prune` calls these; berth has no build cache or user networks yet, so nothing is pruned.
+  // `docker system prune` calls this; berth has no build cache yet, so nothing is pruned.
   r.add('POST', '/build/prune', async (ctx) => sendJson(ctx.res!, 200, { CachesDeleted: [], SpaceReclaimed: 0 }));
-  r.add('POST', '/networks/prune', async (ctx) => sendJson(ctx.res!, 200, { NetworksDeleted: [] }));
 }
