@@ -160,5 +160,8 @@ test('delete removes the record and its directory', async () => {
   await s2.delete(id);
   assert.equal(s2.get(id), undefined);
   assert.throws(() => s2.find('gone'), (e: unknown) => isKind(e, 'not-found'));
-  assert.deepEqual(await readdir(s2.dir), []);
+  // Gone from view at once; the files themselves are deleted in the background.
+  assert.deepEqual(await readdir(s2.dir), ['.trash']);
+  await s2.settled();
+  assert.deepEqual(await readdir(join(s2.dir, '.trash')), []);
 });

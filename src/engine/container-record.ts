@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Digest } from '../common/digest.js';
 import { invalidArgument, notFound } from '../common/errors.js';
 import { readJsonFile, writeJsonAtomic } from '../common/atomic-file.js';
+import { Trash } from '../common/trash.js';
 import type { ContainerConfig, HostConfig, NetworkingConfig } from '../oci/container-config.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -57,13 +58,16 @@ export function validateName(name: string): string {
 export class ContainerStore {
   readonly dir: string;
   private readonly byId = new Map<string, ContainerRecord>();
+  private readonly trash: Trash;
 
   constructor(dataRoot: string) {
     this.dir = join(dataRoot, 'containers');
+    this.trash = new Trash(join(this.dir, '.trash'));
   }
 
   async init(): Promise<ContainerRecord[]> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.trash.sweep();
     for (const id of await readdir(this.dir)) {
       if (!/^[a-f0-9]{64}$/.test(id)) continue;
       const rec = await readJsonFile<ContainerRecord>(join(this.dir, id, 'record.json')).catch(() => undefined);
@@ -120,6 +124,11 @@ export class ContainerStore {
     // Drop the record file first: a crash midway leaves a directory without a record, which init removes.
     await rm(join(this.containerDir(id), 'record.json'), { force: true });
     this.byId.delete(id);
-    await rm(this.containerDir(id), { recursive: true, force: true });
+    await this.trash.discard(this.containerDir(id));
+  }
+
+  /** Waits until discarded container directories are really deleted. */
+  async settled(): Promise<void> {
+    await this.trash.drain();
   }
 }

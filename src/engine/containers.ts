@@ -763,7 +763,8 @@ export class ContainerService {
     const id = cur.id;
     // Any crash point is recoverable: a `removing` record is finished by reconcile, and a snapshot
     // without a record is swept as an orphan.
-    await Promise.all([this.d.snapshotter.remove(id), this.d.driver.removeBundle(id), this.d.store.delete(id)]);
+    // The bundle goes with the runtime cleanup that followed the exit (or was never made).
+    await Promise.all([this.d.snapshotter.remove(id), this.d.store.delete(id)]);
     this.d.events.publish('container', 'destroy', id, this.eventAttrs(cur));
     const t = this.track(id);
     for (const session of t.pendingAttach) session.finish();
@@ -926,6 +927,9 @@ export class ContainerService {
       const rec = this.d.store.get(id);
       return rec !== undefined && isActive(rec.state.Status);
     });
+    for (const id of await this.d.driver.listBundles()) {
+      if (!known.has(id)) await this.d.driver.removeBundle(id).catch(() => {});
+    }
   }
 
   private async reconcileOne(rec: ContainerRecord): Promise<void> {

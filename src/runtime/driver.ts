@@ -231,6 +231,10 @@ export class RuntimeDriver {
     }
   }
 
+  async listBundles(): Promise<string[]> {
+    return (await readdir(join(this.cfg.execRoot, 'containers')).catch(() => [] as string[])).filter((n) => /^[a-f0-9]{64}$/.test(n));
+  }
+
   async removeBundle(id: string): Promise<void> {
     await rm(this.bundleDir(id), { recursive: true, force: true });
     await rm(join(this.cfg.execRoot, 'socks', id), { force: true });

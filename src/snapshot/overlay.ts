@@ -5,6 +5,7 @@ import { errnoCode, internal, invalidArgument, notFound } from '../common/errors
 import { hexOf, isDigest, sha256, type Digest } from '../common/digest.js';
 import { KeyedMutex } from '../common/mutex.js';
 import { readJsonFile, writeJsonAtomic } from '../common/atomic-file.js';
+import { Trash } from '../common/trash.js';
 import { isMountPoint, mount, unmount } from './mounts.js';
 
 /**
@@ -46,13 +47,16 @@ const maxLayers = 500;
 export class OverlaySnapshotter {
   readonly root: string;
   private readonly locks = new KeyedMutex();
+  readonly trash: Trash;
 
   constructor(dataRoot: string) {
     this.root = join(dataRoot, 'overlay');
+    this.trash = new Trash(join(this.root, '.trash'));
   }
 
   async init(): Promise<void> {
     await mkdir(join(this.root, 'l'), { recursive: true });
+    await this.trash.sweep();
     // A layer is renamed into place only when complete; anything still named .tmp-* is a crash leftover.
     for (const name of await readdir(this.root)) {
       if (name.startsWith('.tmp-')) await rm(join(this.root, name), { recursive: true, force: true });
@@ -212,9 +216,10 @@ export class OverlaySnapshotter {
     await this.locks.run(key, () => unmount(this.mergedPath(key)));
   }
 
+  /** Unmounts (synchronously: no mount outlives the call) and discards the writable layer. */
   async remove(key: string): Promise<void> {
     await this.unmount(key);
-    await rm(this.activeDir(key), { recursive: true, force: true });
+    await this.trash.discard(this.activeDir(key));
   }
 
   /** Keys of all active snapshots on disk (for reconciliation with container records). */
