@@ -69,12 +69,6 @@ module.exports = {
       to: { path: '^(node:)?child_process$', dependencyTypes: ['core'] },
     },
     {
-      name: 'commander-only-in-cli',
-      severity: 'error',
-      from: { path: '^src/', pathNot: '^src/cli/' },
-      to: { path: 'node_modules/commander' },
-    },
-    {
       name: 'no-circular',
       severity: 'error',
       from: {},
