@@ -12,7 +12,9 @@ import { ImageStore } from '../image/store.js';
 import { RuntimeDriver, crunWrapperIfHybrid } from '../runtime/driver.js';
 import { isAlive } from '../runtime/conmon.js';
 import { ContainerStore } from '../engine/container-record.js';
+import { ContainerFiles } from '../engine/container-files.js';
 import { ContainerService } from '../engine/containers.js';
+import { ContainerStats } from '../engine/stats.js';
 import { EventBus } from '../engine/events.js';
 import { readHostFacts } from '../engine/host.js';
 import { ImageService } from '../engine/images.js';
@@ -199,7 +201,9 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     },
   };
 
-  const server = createApiServer({ containers, images, events, system, convert, log });
+  const files = new ContainerFiles({ containers, images, imageStore, content, snapshotter, events, log });
+  const stats = new ContainerStats({ containers, driver, host, log });
+  const server = createApiServer({ containers, files, stats, images, events, system, convert, log });
   const closers: Array<() => Promise<void>> = [];
   for (const h of cfg.hosts) closers.push(await listen(server, h, log, cfg.group));
   log.info('berthd started', { pid: process.pid, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, runtimes: Object.keys(runtimes), defaultRuntime: cfg.defaultRuntime });

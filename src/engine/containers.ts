@@ -137,6 +137,8 @@ export class ContainerService {
   private readonly locks = new KeyedMutex();
   private readonly tracked = new Map<string, Tracked>();
   private readonly namesInFlight = new Set<string>();
+  /** Mount leases by container id (withRootfs). */
+  private readonly leases = new Map<string, number>();
   /** Converted seccomp profiles by capability set: the conversion is the same for every container. */
   private readonly seccompCache = new Map<string, SeccompSpec>();
 
@@ -162,6 +164,59 @@ export class ContainerService {
 
   find(idOrName: string): ContainerRecord {
     return this.d.store.find(idOrName);
+  }
+
+  /**
+   * Runs `fn` with the container's root file system mounted, whatever its state: a stopped
+   * container's is mounted for the duration (cp, export, commit). Leases are counted so that an exit
+   * or the end of another lease never unmounts a file system still in use; the container's lock is
+   * held only while mounting and unmounting, never during `fn`.
+   */
+  async withRootfs<T>(idOrName: string, fn: (rootfs: string, rec: ContainerRecord) => Promise<T>): Promise<T> {
+    const id = this.find(idOrName).id;
+    const rootfs = await this.locks.run(id, async () => {
+      const cur = this.d.store.get(id);
+      if (!cur) throw notFound(`No such container: ${idOrName}`);
+      if (cur.state.Status === 'removing') throw conflict(`container ${id} is being removed`);
+      this.leases.set(id, (this.leases.get(id) ?? 0) + 1);
+      try {
+        if (!(await this.d.snapshotter.exists(id))) {
+          const image = this.d.images.get(cur.image);
+          if (!image) throw notFound(`No such image: ${cur.image}`);
+          await this.d.snapshotter.prepare(id, this.d.images.chainIdsOf(image).at(-1) ?? null);
+        }
+        return await this.d.snapshotter.mount(id);
+      } catch (err) {
+        this.releaseLease(id);
+        throw err;
+      }
+    });
+    try {
+      return await fn(rootfs, this.d.store.get(id) ?? this.find(id));
+    } finally {
+      await this.locks.run(id, async () => {
+        this.releaseLease(id);
+        const cur = this.d.store.get(id);
+        if (!this.leases.has(id) && cur && !isActive(cur.state.Status)) await this.d.snapshotter.unmount(id);
+      });
+    }
+  }
+
+  private releaseLease(id: string): void {
+    const n = (this.leases.get(id) ?? 1) - 1;
+    if (n > 0) this.leases.set(id, n);
+    else this.leases.delete(id);
+  }
+
+  /** Unmounts the root file system of a container that stopped, unless a lease still uses it. */
+  private async unmountUnlessLeased(id: string): Promise<void> {
+    if (this.leases.has(id)) return;
+    await this.d.snapshotter.unmount(id);
+  }
+
+  /** Snapshot paths of a container's writable layer (for diff and commit). */
+  upperDir(id: string): string {
+    return this.d.snapshotter.upperPath(id);
   }
 
   list(): ContainerRecord[] {
@@ -505,7 +560,7 @@ export class ContainerService {
       await this.d.driver.kill(id, rec.runtime, 9).catch(() => {});
     }
     await this.d.driver.delete(id, rec.runtime).catch(() => {});
-    await this.d.snapshotter.unmount(id).catch(() => {});
+    await this.unmountUnlessLeased(id).catch(() => {});
     await this.d.driver.removeBundle(id).catch(() => {});
     await this.d.driver.exits.consume(id).catch(() => {});
     const msg = messageOf(err);
@@ -584,10 +639,11 @@ export class ContainerService {
       const oom = await this.d.driver.oomKilled(id, rec.cgroupsPath);
       mark('oom');
       this.d.driver.cleanupInBackground(id, rec.runtime);
-      await this.d.snapshotter.unmount(id).catch((err: unknown) => this.d.log.warn('unmount failed', { id, err }));
+      await this.unmountUnlessLeased(id).catch((err: unknown) => this.d.log.warn('unmount failed', { id, err }));
       mark('unmounted');
       // An --rm container goes straight from running to removing: one record write, not two.
-      const autoRemove = rec.hostConfig.AutoRemove;
+      // An --rm container whose files are being copied out is removed later, by hand.
+      const autoRemove = rec.hostConfig.AutoRemove && !this.leases.has(id);
       rec.state = { ...rec.state, Status: autoRemove ? 'removing' : 'exited', Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: formatRfc3339Nano(nowNs()) };
       rec.conmonPid = 0;
       await this.d.store.save(rec);
@@ -750,6 +806,7 @@ export class ContainerService {
       const cur = this.d.store.get(id);
       if (!cur) throw notFound(`No such container: ${idOrName}`);
       if (isActive(cur.state.Status)) throw conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+      if (this.leases.has(id)) throw conflict(`container ${id} is busy: its files are being read or copied`);
       if (cur.state.Status !== 'removing') {
         cur.state = { ...cur.state, Status: 'removing' };
         await this.d.store.save(cur);

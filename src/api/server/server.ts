@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { invalidArgument, messageOf, notFound } from '../../common/errors.js';
 import { apiVersion, minApiVersion } from '../types/index.js';
 import { containerRoutes } from './handlers/containers.js';
+import { fileRoutes } from './handlers/files.js';
 import { imageRoutes } from './handlers/images.js';
+import { statsRoutes } from './handlers/stats.js';
 import { networkRoutes } from './handlers/networks.js';
 import { volumeRoutes } from './handlers/volumes.js';
 import { systemRoutes } from './handlers/system.js';
@@ -41,6 +43,8 @@ export function buildRouter(services: ApiServices): Router {
   systemRoutes(router, services);
   containerRoutes(router, services);
   imageRoutes(router, services);
+  fileRoutes(router, services);
+  statsRoutes(router, services);
   networkRoutes(router, services);
   volumeRoutes(router);
   return router;

@@ -1,13 +1,17 @@
 import type { Logger } from '../../common/log.js';
+import type { ContainerFiles } from '../../engine/container-files.js';
 import type { ContainerService } from '../../engine/containers.js';
 import type { EventBus } from '../../engine/events.js';
 import type { ImageService } from '../../engine/images.js';
+import type { ContainerStats } from '../../engine/stats.js';
 import type { SystemService } from '../../engine/system.js';
 import type { ConvertContext } from './convert.js';
 
 /** What the API handlers are given: the engine services, wired in the daemon's composition root. */
 export interface ApiServices {
   containers: ContainerService;
+  files: ContainerFiles;
+  stats: ContainerStats;
   images: ImageService;
   events: EventBus;
   system: SystemService;
