@@ -15,6 +15,7 @@ import { ContainerStore } from '../engine/container-record.js';
 import { ContainerFiles } from '../engine/container-files.js';
 import { ContainerService } from '../engine/containers.js';
 import { ContainerStats } from '../engine/stats.js';
+import { ExecService } from '../engine/exec.js';
 import { EventBus } from '../engine/events.js';
 import { readHostFacts } from '../engine/host.js';
 import { ImageService } from '../engine/images.js';
@@ -192,6 +193,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
       };
     },
     imageShownAs: (rec) => (imageStore.resolve(rec.config.Image)?.id === rec.image ? rec.config.Image : rec.image),
+    execIds: (id) => exec.idsOf(id),
     imageLayerDirs: (imageId) => {
       const img = imageStore.get(imageId as `sha256:${string}`);
       if (!img) return {};
@@ -203,7 +205,9 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
 
   const files = new ContainerFiles({ containers, images, imageStore, content, snapshotter, events, log });
   const stats = new ContainerStats({ containers, driver, host, log });
-  const server = createApiServer({ containers, files, stats, images, events, system, convert, log });
+  const exec = new ExecService({ containers, driver, events, log });
+  containers.onRemoved((id) => exec.forget(id));
+  const server = createApiServer({ containers, files, stats, exec, images, events, system, convert, log });
   const closers: Array<() => Promise<void>> = [];
   for (const h of cfg.hosts) closers.push(await listen(server, h, log, cfg.group));
   log.info('berthd started', { pid: process.pid, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, runtimes: Object.keys(runtimes), defaultRuntime: cfg.defaultRuntime });

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, messageOf, notFound, notImplemented, notModified } from '../common/errors.js';
@@ -13,7 +12,6 @@ import { familiarString, parseReference } from '../oci/reference.js';
 import { parseSignal } from '../oci/signal.js';
 import type { ImageStore } from '../image/store.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
-import type { AttachConnection } from '../runtime/attach.js';
 import { effectiveCapabilities } from '../runtime/capabilities.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import { readLogs, type LogEntry } from '../runtime/logs.js';
@@ -21,6 +19,7 @@ import { convertProfile } from '../runtime/seccomp.js';
 import type { SeccompSpec } from '../oci/runtime-spec.js';
 import { buildSpec, containerEnv, defaultMaskedPaths, defaultReadonlyPaths } from '../runtime/spec.js';
 import { resolveUserInRoot } from '../runtime/user.js';
+import { AttachSession } from './attach-session.js';
 import { ContainerStore, isActive, validateName, type ContainerRecord, type ContainerStatus } from './container-record.js';
 import type { EventBus } from './events.js';
 import { matchAny, matchLabels, validateFilterKeys, type Filters } from './filters.js';
@@ -55,68 +54,6 @@ const defaultShmSize = 64 * 1024 * 1024;
 const minMemory = 6 * 1024 * 1024;
 const defaultNofile = 1048576;
 
-/**
- * An attach session: a client's view of a container's stdio. It can be opened before the container
- * starts (`docker run` attaches first), in which case it connects to conmon between the runtime's
- * create and start, so not a byte of output is missed.
- *
- * Events: 'data' (stream, Buffer), 'end'.
- */
-export class AttachSession extends EventEmitter {
-  private conn?: AttachConnection;
-  private pendingInput: Buffer[] = [];
-  private stdinClosed = false;
-  private closed = false;
-  private finished = false;
-
-  constructor(readonly wantStdin: boolean) {
-    super();
-  }
-
-  connect(conn: AttachConnection): void {
-    if (this.closed) {
-      conn.close();
-      return;
-    }
-    this.conn = conn;
-    conn.on('data', (stream: string, data: Buffer) => this.emit('data', stream, data));
-    conn.on('end', () => this.finish());
-    for (const b of this.pendingInput) conn.write(b);
-    this.pendingInput = [];
-    if (this.stdinClosed) conn.closeStdin();
-  }
-
-  get connected(): boolean {
-    return this.conn !== undefined;
-  }
-
-  write(data: Buffer): void {
-    if (!this.wantStdin || this.stdinClosed) return;
-    if (this.conn) this.conn.write(data);
-    else this.pendingInput.push(Buffer.from(data));
-  }
-
-  closeStdin(): void {
-    if (this.stdinClosed) return;
-    this.stdinClosed = true;
-    if (this.wantStdin) this.conn?.closeStdin();
-  }
-
-  /** Client went away. */
-  close(): void {
-    this.closed = true;
-    this.conn?.close();
-    this.finish();
-  }
-
-  /** The stream is over: the process exited, or the container was removed before it ran. */
-  finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.emit('end');
-  }
-}
-
 interface Tracked {
   exitCallbacks: Set<(code: number) => void>;
   removeCallbacks: Set<(code: number) => void>;
@@ -137,6 +74,7 @@ export class ContainerService {
   private readonly locks = new KeyedMutex();
   private readonly tracked = new Map<string, Tracked>();
   private readonly namesInFlight = new Set<string>();
+  private readonly removedCallbacks: Array<(id: string) => void> = [];
   /** Mount leases by container id (withRootfs). */
   private readonly leases = new Map<string, number>();
   /** Converted seccomp profiles by capability set: the conversion is the same for every container. */
@@ -212,6 +150,19 @@ export class ContainerService {
   private async unmountUnlessLeased(id: string): Promise<void> {
     if (this.leases.has(id)) return;
     await this.d.snapshotter.unmount(id);
+  }
+
+  /** Resizes a running container's terminal (a container without one has nothing to resize). */
+  async resize(idOrName: string, height: number, width: number): Promise<void> {
+    const rec = this.find(idOrName);
+    if (!isActive(rec.state.Status)) throw conflict(`Container ${rec.id} is not running`);
+    if (!rec.config.Tty || height <= 0 || width <= 0) return;
+    await this.d.driver.resize({ container: rec.id }, height, width);
+  }
+
+  /** Registers a callback for container removal (other services drop what they keep per container). */
+  onRemoved(cb: (id: string) => void): void {
+    this.removedCallbacks.push(cb);
   }
 
   /** Snapshot paths of a container's writable layer (for diff and commit). */
@@ -519,6 +470,9 @@ export class ContainerService {
         spec,
         logPath: this.d.store.logPath(id),
         stdin: rec.config.OpenStdin,
+        // A terminal's input is never closed by a client leaving (dockerd closes stdin at the end of
+        // an attach only without a TTY, and only with StdinOnce); detaching must leave it open.
+        leaveStdinOpen: rec.config.OpenStdin && (rec.config.Tty || !rec.config.StdinOnce),
         tty: rec.config.Tty,
       });
       launched = true;
@@ -564,7 +518,8 @@ export class ContainerService {
     await this.d.driver.removeBundle(id).catch(() => {});
     await this.d.driver.exits.consume(id).catch(() => {});
     const msg = messageOf(err);
-    const exitCode = isExecNotFound(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+    const lower = msg.toLowerCase();
+    const exitCode = isExecNotFound(msg) && lower.includes(rec.path.toLowerCase()) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
     rec.state = { ...rec.state, Status: rec.state.StartedAt === zeroTime ? 'created' : 'exited', Pid: 0, ExitCode: exitCode, Error: msg };
     await this.d.store.save(rec).catch(() => {});
     if (err instanceof BerthError && err.kind === 'internal' && (isExecNotFound(msg) || /permission denied|not a directory/i.test(msg))) {
@@ -827,6 +782,7 @@ export class ContainerService {
     for (const session of t.pendingAttach) session.finish();
     for (const cb of [...t.removeCallbacks]) cb(cur.state.ExitCode);
     this.tracked.delete(id);
+    for (const cb of this.removedCallbacks) cb(id);
   }
 
   async rename(idOrName: string, newName: string): Promise<void> {

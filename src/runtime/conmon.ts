@@ -22,6 +22,7 @@ export interface ConmonOptions {
   socketDir: string;
   logPath: string;
   stdin: boolean;
+  leaveStdinOpen?: boolean;
   tty: boolean;
   signal?: AbortSignal;
 }
@@ -52,61 +53,91 @@ export function conmonArgs(o: ConmonOptions): string[] {
     '--no-sync-log',
   ];
   if (o.stdin) args.push('-i');
+  if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
   if (o.tty) args.push('-t');
   return args;
 }
 
-interface SyncMessage {
+export interface SyncMessage {
   data: number;
   message?: string;
 }
 
-/** Reads the JSON lines conmon writes on its sync pipe until `want` messages have arrived. */
-export function readSyncMessages(pipe: Readable, want: number, signal?: AbortSignal): Promise<SyncMessage[]> {
-  return new Promise((resolve, reject) => {
-    const got: SyncMessage[] = [];
-    let buf = '';
-    const finish = (err?: Error) => {
-      pipe.off('data', onData);
-      pipe.off('end', onEnd);
-      pipe.off('error', onEnd);
-      signal?.removeEventListener('abort', onAbort);
-      if (err) reject(err);
-      else resolve(got);
-    };
-    const onData = (d: Buffer) => {
-      buf += d.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        try {
-          got.push(JSON.parse(line) as SyncMessage);
-        } catch {
-          return finish(internal(`conmon: unexpected sync message ${JSON.stringify(line)}`));
-        }
-        if (got.length >= want || (got.at(-1)?.data ?? 0) < 0) return finish();
-      }
-    };
-    const onEnd = () => {
-      const tail = buf.trim();
-      if (tail) {
-        try {
-          got.push(JSON.parse(tail) as SyncMessage);
-        } catch {
-          // fall through
-        }
-      }
-      if (got.length > 0) finish();
-      else finish(internal('conmon exited without reporting the container pid'));
-    };
-    const onAbort = () => finish(cancelled(signal));
-    pipe.on('data', onData);
-    pipe.on('end', onEnd);
-    pipe.on('error', onEnd);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/**
+ * The JSON lines conmon writes on its sync (and attach) pipes, read one at a time: for a container
+ * the pid; for an exec the pid, then the exit code.
+ */
+export class SyncReader {
+  private buf = '';
+  private readonly queue: SyncMessage[] = [];
+  private readonly waiters: Array<{ resolve: (m: SyncMessage) => void; reject: (e: Error) => void }> = [];
+  private failure?: Error;
+
+  constructor(
+    private readonly pipe: Readable,
+    private readonly describe: () => string = () => '',
+  ) {
+    pipe.on('data', (d: Buffer) => this.onData(d));
+    pipe.on('end', () => this.onEnd());
+    pipe.on('error', () => this.onEnd());
+  }
+
+  private onData(d: Buffer): void {
+    this.buf += d.toString('utf8');
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, nl).trim();
+      this.buf = this.buf.slice(nl + 1);
+      if (line) this.push(line);
+    }
+  }
+
+  private push(line: string): void {
+    let msg: SyncMessage;
+    try {
+      msg = JSON.parse(line) as SyncMessage;
+    } catch {
+      return this.fail(internal(`conmon: unexpected sync message ${JSON.stringify(line)}`));
+    }
+    const w = this.waiters.shift();
+    if (w) w.resolve(msg);
+    else this.queue.push(msg);
+  }
+
+  private onEnd(): void {
+    if (this.buf.trim()) this.push(this.buf.trim());
+    this.buf = '';
+    const detail = this.describe();
+    this.fail(internal(`conmon exited without reporting${detail ? `: ${detail}` : ''}`));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const w of this.waiters.splice(0)) w.reject(this.failure);
+  }
+
+  next(signal?: AbortSignal): Promise<SyncMessage> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const w = { resolve, reject };
+      this.waiters.push(w);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(cancelled(signal));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  close(): void {
+    this.pipe.destroy();
+  }
 }
 
 /**
@@ -130,17 +161,18 @@ export async function launchConmon(o: ConmonOptions): Promise<ConmonStarted> {
   const sync = child.stdio[3] as Readable;
   const start = child.stdio[4] as Writable;
   child.unref();
+  const reader = new SyncReader(sync, () => stderr.trim());
   try {
     start.end('0');
-    const [msg] = await Promise.race([readSyncMessages(sync, 1, o.signal), spawnError]);
-    if (!msg || msg.data < 0) {
-      const detail = cleanMessage(msg?.message?.trim() || stderr.trim() || 'container create failed');
+    const msg = await Promise.race([reader.next(o.signal), spawnError]);
+    if (msg.data < 0) {
+      const detail = cleanMessage(msg.message?.trim() || stderr.trim() || 'container create failed');
       throw new BerthError('internal', `OCI runtime create failed: ${detail}`);
     }
     const conmonPid = Number((await readFile(join(o.bundle, 'conmon.pid'), 'utf8')).trim());
     return { pid: msg.data, conmonPid };
   } finally {
-    sync.destroy();
+    reader.close();
     start.destroy();
     child.stderr!.destroy();
   }

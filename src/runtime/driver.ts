@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { errnoCode, internal, invalidArgument } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import type { RuntimeSpec } from '../oci/runtime-spec.js';
+import type { ProcessSpec, RuntimeSpec } from '../oci/runtime-spec.js';
 import { AttachConnection } from './attach.js';
 import { isAlive, launchConmon, oomMarked, readExitFile, type ConmonStarted } from './conmon.js';
+import { launchExec, type ExecHandle } from './exec.js';
 import { ExitWatcher } from './exits.js';
 import { OciRuntimeCli } from './runc.js';
 import { SeccompBpfCache } from './seccomp-bpf.js';
@@ -31,6 +32,8 @@ export interface CreateOptions {
   spec: RuntimeSpec;
   logPath: string;
   stdin: boolean;
+  /** Keep the container's stdin open when an attached client goes away. */
+  leaveStdinOpen: boolean;
   tty: boolean;
   signal?: AbortSignal;
 }
@@ -105,6 +108,7 @@ export class RuntimeDriver {
       socketDir: join(this.cfg.execRoot, 'socks'),
       logPath: o.logPath,
       stdin: o.stdin,
+      leaveStdinOpen: o.leaveStdinOpen,
       tty: o.tty,
       ...(o.signal && { signal: o.signal }),
     });
@@ -270,6 +274,52 @@ export class RuntimeDriver {
 
   async attach(id: string): Promise<AttachConnection> {
     return AttachConnection.connect(this.attachSocketPath(id));
+  }
+
+  /** The running container's own OCI spec: an exec inherits its process settings. */
+  async containerSpec(id: string): Promise<RuntimeSpec> {
+    return JSON.parse(await readFile(join(this.bundleDir(id), 'config.json'), 'utf8')) as RuntimeSpec;
+  }
+
+  private execDir(execId: string): string {
+    return join(this.cfg.execRoot, 'exec', execId);
+  }
+
+  /** Starts a process in a running container (see runtime/exec.ts). */
+  async exec(o: { containerId: string; execId: string; runtime: string; process: ProcessSpec; stdin: boolean; tty: boolean; attach: boolean; beforeStart?: () => Promise<void> }): Promise<ExecHandle> {
+    return launchExec({
+      conmon: this.cfg.conmon,
+      runtime: this.cli(o.runtime),
+      containerId: o.containerId,
+      execId: o.execId,
+      dir: this.execDir(o.execId),
+      socketDir: join(this.cfg.execRoot, 'socks'),
+      process: o.process,
+      stdin: o.stdin,
+      tty: o.tty,
+      attach: o.attach,
+      ...(o.beforeStart && { beforeStart: o.beforeStart }),
+    });
+  }
+
+  async attachExec(execId: string): Promise<AttachConnection> {
+    return AttachConnection.connect(join(this.cfg.execRoot, 'socks', execId, 'attach'));
+  }
+
+  async removeExec(execId: string): Promise<void> {
+    await rm(this.execDir(execId), { recursive: true, force: true });
+    await rm(join(this.cfg.execRoot, 'socks', execId), { force: true });
+  }
+
+  /** Resizes a container's (or an exec's) terminal through conmon's control fifo. */
+  async resize(target: { container: string } | { exec: string }, height: number, width: number): Promise<void> {
+    const dir = 'container' in target ? this.bundleDir(target.container) : this.execDir(target.exec);
+    const fh = await open(join(dir, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+    try {
+      await fh.write(`1 ${height} ${width}\n`);
+    } finally {
+      await fh.close();
+    }
   }
 }
 

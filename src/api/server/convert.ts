@@ -14,6 +14,8 @@ export interface ConvertContext {
   /** Layer dirs for GraphDriver, top first. */
   graphDriver(id: string): Record<string, string> | null;
   imageShownAs(rec: ContainerRecord): string;
+  /** Exec instances of a container (inspect's ExecIDs). */
+  execIds(id: string): string[];
   /** LowerDir/UpperDir/… of an image's top layer, for image inspect. */
   imageLayerDirs(imageId: string): Record<string, string>;
 }
@@ -100,7 +102,7 @@ export function containerInspect(rec: ContainerRecord, c: ConvertContext, size?:
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    ExecIDs: null,
+    ExecIDs: c.execIds(rec.id).length ? c.execIds(rec.id) : null,
     HostConfig: rec.hostConfig,
     GraphDriver: { Data: c.graphDriver(rec.id), Name: 'overlay2' },
     ...(size && { SizeRw: size.rw, SizeRootFs: size.rootFs }),

@@ -52,9 +52,40 @@ export async function readBody(req: Readable, limit = maxJsonBody): Promise<Buff
   return Buffer.concat(chunks);
 }
 
+/**
+ * The body of a request that asked to upgrade (exec start): Node stops parsing at the headers, so
+ * the Content-Length bytes are taken from what arrived with them and then from the socket; any
+ * bytes beyond are stdin and are put back.
+ */
+async function readUpgradeBody(ctx: RequestContext): Promise<Buffer> {
+  const length = Number(ctx.req.headers['content-length'] ?? 0);
+  const { socket } = ctx.upgrade!;
+  let buf = ctx.upgrade!.head;
+  while (buf.length < length) {
+    const chunk = await new Promise<Buffer | null>((resolve) => {
+      const onData = (d: Buffer) => {
+        socket.off('end', onEnd);
+        socket.pause();
+        resolve(d);
+      };
+      const onEnd = () => {
+        socket.off('data', onData);
+        resolve(null);
+      };
+      socket.once('data', onData);
+      socket.once('end', onEnd);
+      socket.resume();
+    });
+    if (!chunk) break;
+    buf = Buffer.concat([buf, chunk]);
+  }
+  ctx.upgrade!.head = buf.subarray(length);
+  return buf.subarray(0, length);
+}
+
 /** A JSON request body; an empty body is `undefined`, malformed JSON a 400. */
 export async function readJson<T>(ctx: RequestContext): Promise<T | undefined> {
-  const body = await readBody(ctx.req);
+  const body = ctx.upgrade ? await readUpgradeBody(ctx) : await readBody(ctx.req);
   if (body.length === 0) return undefined;
   try {
     return JSON.parse(body.toString('utf8')) as T;
@@ -98,6 +129,8 @@ export function hijack(ctx: RequestContext): Hijacked {
       'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n',
     );
     if (ctx.upgrade.head.length) socket.unshift(ctx.upgrade.head);
+    // Reading a request body may have paused the socket; listeners are attached in this same tick.
+    socket.resume();
     return {
       input: socket,
       output: socket,

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { invalidArgument, messageOf, notFound } from '../../common/errors.js';
 import { apiVersion, minApiVersion } from '../types/index.js';
 import { containerRoutes } from './handlers/containers.js';
+import { execRoutes } from './handlers/exec.js';
 import { fileRoutes } from './handlers/files.js';
 import { imageRoutes } from './handlers/images.js';
 import { statsRoutes } from './handlers/stats.js';
@@ -43,6 +44,7 @@ export function buildRouter(services: ApiServices): Router {
   systemRoutes(router, services);
   containerRoutes(router, services);
   imageRoutes(router, services);
+  execRoutes(router, services);
   fileRoutes(router, services);
   statsRoutes(router, services);
   networkRoutes(router, services);

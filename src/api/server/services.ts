@@ -2,6 +2,7 @@ import type { Logger } from '../../common/log.js';
 import type { ContainerFiles } from '../../engine/container-files.js';
 import type { ContainerService } from '../../engine/containers.js';
 import type { EventBus } from '../../engine/events.js';
+import type { ExecService } from '../../engine/exec.js';
 import type { ImageService } from '../../engine/images.js';
 import type { ContainerStats } from '../../engine/stats.js';
 import type { SystemService } from '../../engine/system.js';
@@ -11,6 +12,7 @@ import type { ConvertContext } from './convert.js';
 export interface ApiServices {
   containers: ContainerService;
   files: ContainerFiles;
+  exec: ExecService;
   stats: ContainerStats;
   images: ImageService;
   events: EventBus;

@@ -5,6 +5,8 @@ import type { WaitCondition } from '../../../engine/containers.js';
 import { parseFilters } from '../../../engine/filters.js';
 import type { ContainerConfig, HostConfig, NetworkingConfig } from '../../types/index.js';
 import { containerInspect, containerSummary } from '../convert.js';
+import { parseDetachKeys } from '../detach-keys.js';
+import { relaySession } from './exec.js';
 import { hijack, queryBool, queryInt, readJson, sendEmpty, sendJson, startStream } from '../http.js';
 import type { Router } from '../router.js';
 import type { ApiServices } from '../services.js';
@@ -114,7 +116,7 @@ export function containerRoutes(r: Router, s: ApiServices): void {
   });
 
   r.add('POST', '/containers/{id}/resize', async (ctx) => {
-    c.find(ctx.params[0]!);
+    await c.resize(ctx.params[0]!, queryInt(ctx, 'h') ?? 0, queryInt(ctx, 'w') ?? 0);
     sendEmpty(ctx.res!, 200);
   });
 
@@ -154,34 +156,20 @@ export function containerRoutes(r: Router, s: ApiServices): void {
     const stream = queryBool(ctx, 'stream');
     const logs = queryBool(ctx, 'logs');
     const tty = rec.config.Tty;
+    const detachKeys = parseDetachKeys(ctx.query.get('detachKeys'));
     const { session } = stream ? await c.attach(rec.id, { stdin: wantStdin }) : { session: undefined };
     const conn = hijack(ctx);
-    const send = (which: string, data: Buffer) => {
-      if ((which === 'stdout' && !wantStdout) || (which === 'stderr' && !wantStderr)) return;
-      conn.output.write(tty ? data : frame(which === 'stderr' ? 2 : 1, data));
-    };
     if (logs) {
-      for await (const e of c.logs(rec.id, { follow: false })) send(e.stream, e.data);
+      for await (const e of c.logs(rec.id, { follow: false })) {
+        if ((e.stream === 'stdout' && !wantStdout) || (e.stream === 'stderr' && !wantStderr)) continue;
+        conn.output.write(tty ? e.data : frame(e.stream === 'stderr' ? 2 : 1, e.data));
+      }
     }
     if (!session) {
       conn.end();
       return;
     }
-    await new Promise<void>((resolve) => {
-      session.on('data', send);
-      session.once('end', () => {
-        conn.end();
-        resolve();
-      });
-      conn.input.on('data', (d: Buffer) => session.write(d));
-      // The client's half-close means "no more stdin", never "stop sending output".
-      conn.input.on('end', () => session.closeStdin());
-      conn.input.on('error', () => {});
-      conn.onClose(() => {
-        session.close();
-        resolve();
-      });
-    });
+    await relaySession(conn, session, { tty, stdout: wantStdout, stderr: wantStderr, stdin: wantStdin, detachKeys });
   });
 }
 
