@@ -3,7 +3,6 @@ import { kindOf } from '../../common/errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import type { FlagSpec } from '../flags.js';
 import { indentJson } from '../format/json.js';
-import { Template, TemplateError } from '../format/template.js';
 import { StatusError, errorText } from '../status.js';
 
 /**
@@ -12,11 +11,13 @@ import { StatusError, errorText } from '../status.js';
  * key order survive); with -f each object goes through the template.
  */
 
-type Lookup = (client: Client, name: string) => Promise<{ value: unknown; raw: string }>;
+/** What a lookup found: the object, its JSON as sent, and the Go type docker decodes it into. */
+type Found = { value: unknown; raw: string; goType?: string };
+type Lookup = (client: Client, name: string) => Promise<Found>;
 
 const lookups: Record<string, Lookup> = {
-  container: (c, n) => c.containers.inspect(n),
-  image: (c, n) => c.images.inspect(n),
+  container: async (c, n) => ({ ...(await c.containers.inspect(n)), goType: 'container.InspectResponse' }),
+  image: async (c, n) => ({ ...(await c.images.inspect(n)), goType: 'image.InspectResponse' }),
   network: (c, n) => c.networks.inspect(n),
   volume: (c, n) => c.volumes.inspect(n),
 };
@@ -25,7 +26,7 @@ const formatFlag: FlagSpec = {
   name: 'format',
   short: 'f',
   kind: 'string',
-  help: "Format output using a custom template: 'json' or a Go template ({{.Field.Path}} and {{json .Field}} so far)",
+  help: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.",
 };
 
 export const inspect: CommandSpec = {
@@ -44,7 +45,7 @@ export const inspect: CommandSpec = {
     await inspectAll(ctx, flags.string('format'), args, async (client, name) => {
       for (const kind of order) {
         try {
-          return kind === 'container' ? await client.containers.inspect(name, { size }) : await lookups[kind]!(client, name);
+          return kind === 'container' ? { ...(await client.containers.inspect(name, { size })), goType: 'container.InspectResponse' } : await lookups[kind]!(client, name);
         } catch (err) {
           // Without --type, "not this kind of object" means: try the next kind.
           if (type || !skippable(err)) throw err;
@@ -61,7 +62,7 @@ export const containerInspect: CommandSpec = {
   flags: [formatFlag, { name: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' }],
   async run(ctx, flags, args) {
     const size = flags.bool('size');
-    await inspectAll(ctx, flags.string('format'), args, (client, name) => client.containers.inspect(name, { size }));
+    await inspectAll(ctx, flags.string('format'), args, async (client, name) => ({ ...(await client.containers.inspect(name, { size })), goType: 'container.InspectResponse' }));
   },
 };
 
@@ -70,7 +71,7 @@ export const imageInspect: CommandSpec = {
   args: { min: 1 },
   flags: [formatFlag],
   async run(ctx, flags, args) {
-    await inspectAll(ctx, flags.string('format'), args, (client, name) => client.images.inspect(name));
+    await inspectAll(ctx, flags.string('format'), args, lookups['image']!);
   },
 };
 
@@ -80,30 +81,55 @@ function skippable(err: unknown): boolean {
 }
 
 async function inspectAll(ctx: CommandContext, format: string | undefined, names: string[], lookup: Lookup): Promise<void> {
-  let template: Template | undefined;
-  if (format) {
-    try {
-      template = Template.parse(format === 'json' ? '{{json .}}' : format);
-    } catch (err) {
-      throw new StatusError(64, (err as Error).message);
+  // Without a template (or with `json`), the daemon's JSON as it came.
+  if (!format || format === 'json') {
+    const client = ctx.client();
+    const raws: string[] = [];
+    const errors: string[] = [];
+    for (const name of names) {
+      try {
+        raws.push((await lookup(client, name)).raw.trim());
+      } catch (err) {
+        errors.push(errorText(err));
+      }
     }
+    if (format === 'json') ctx.stdout.write(`[${raws.join(',')}]\n`);
+    else ctx.stdout.write(raws.length ? `${indentJson(`[${raws.join(',')}]`)}\n` : '[]\n');
+    if (errors.length) throw new StatusError(1, errors.join('\n'));
+    return;
+  }
+  const t = await import('../template/index.js');
+  let template;
+  try {
+    template = t.Template.parse(format);
+  } catch (err) {
+    if (err instanceof t.TemplateParseError) throw new StatusError(64, `template parsing error: ${err.message}`);
+    throw err;
   }
   const client = ctx.client();
-  const raws: string[] = [];
-  const lines: string[] = [];
+  let out = '';
   const errors: string[] = [];
   for (const name of names) {
+    let found: Found;
     try {
-      const { value, raw } = await lookup(client, name);
-      if (template) lines.push(`${template.execute(value)}\n`);
-      else raws.push(raw.trim());
+      found = await lookup(client, name);
     } catch (err) {
-      if (err instanceof TemplateError) throw new StatusError(1, err.message);
       errors.push(errorText(err));
+      continue;
+    }
+    // docker's TemplateInspector: the template runs on the decoded API struct; if that fails, on
+    // the raw JSON (numbers as json.Number) with missingkey=error, whose error is the one shown.
+    try {
+      if (!found.goType) throw new Error('no typed form');
+      out += template.execute(t.decode(found.value, t.dockerType(found.goType))) + '\n';
+    } catch {
+      try {
+        out += template.execute(t.decode(t.parseJsonKeepNumbers(found.raw), t.T.iface, true), { missingKey: 'error' }) + '\n';
+      } catch (err) {
+        errors.push(`template parsing error: ${(err as Error).message}`);
+      }
     }
   }
-  // Like docker: an empty array without a template, an empty line with one.
-  if (template) ctx.stdout.write(lines.length ? lines.join('') : '\n');
-  else ctx.stdout.write(raws.length ? `${indentJson(`[${raws.join(',')}]`)}\n` : '[]\n');
+  ctx.stdout.write(out || '\n');
   if (errors.length) throw new StatusError(1, errors.join('\n'));
 }
