@@ -117,7 +117,7 @@ export class ExecService {
    * process that cannot be started gives `failure`, the runtime's error text, which dockerd sends
    * inside the stream; the exec's exit code is then 126 or 127.
    */
-  async start(id: string, opts: { detach: boolean }): Promise<{ session?: AttachSession; failure?: string }> {
+  async start(id: string, opts: { detach: boolean }): Promise<{ session?: AttachSession; failure?: string; finished?: Promise<void> }> {
     const rec = this.get(id);
     if (rec.running) throw conflict(`Error: Exec command ${id} is already running`);
     if (rec.started) throw conflict(`Error: Exec command ${id} has already run`);
@@ -162,23 +162,27 @@ export class ExecService {
       const { height, width } = rec.pendingSize;
       await this.d.driver.resize({ exec: id }, height, width).catch(() => {});
     }
-    void handle.exited
+    const finished: Promise<void> = handle.exited
       .then(
-        (code) => (rec.exitCode = code),
+        (code) => {
+          rec.exitCode = code;
+        },
         (err: unknown) => {
           this.d.log.warn('exec exit unknown', { id, err });
           rec.exitCode = -1;
         },
       )
-      .finally(async () => {
+      .then(() => {
         mark('exited');
         this.d.log.debug('exec finished', { id, ms: marks });
         rec.running = false;
         rec.pid = 0;
-        await this.d.driver.removeExec(id).catch(() => {});
         this.d.events.publish('container', 'exec_die', container.id, this.attrs(container.id, { execID: id, exitCode: String(rec.exitCode) }));
+        void this.d.driver.removeExec(id).catch(() => {});
       });
-    return session ? { session } : {};
+    // The attach socket can close before conmon reports the exit status: clients read the exit code
+    // as soon as the stream ends, so callers end it only once `finished` resolves.
+    return session ? { session, finished } : { finished };
   }
 
   /** The process an exec runs: the container's own, with the exec's overrides. */

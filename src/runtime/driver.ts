@@ -146,6 +146,8 @@ export class RuntimeDriver {
     try {
       if (kind === 'crun') {
         await fh.write('0');
+        // crun, like runc, tells created from running by whether the fifo still exists.
+        await unlink(fifo).catch(() => {});
         return;
       }
       const buf = Buffer.alloc(16);

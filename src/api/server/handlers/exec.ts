@@ -12,12 +12,18 @@ import type { ApiServices } from '../services.js';
  * through the detach-key scanner; the client's half-close closes stdin, its detach sequence ends
  * the session and leaves the process running.
  */
-export function relaySession(conn: Hijacked, session: AttachSession, o: { tty: boolean; stdout: boolean; stderr: boolean; stdin: boolean; detachKeys: Buffer }): Promise<void> {
+export function relaySession(
+  conn: Hijacked,
+  session: AttachSession,
+  o: { tty: boolean; stdout: boolean; stderr: boolean; stdin: boolean; detachKeys: Buffer; beforeEnd?: Promise<unknown> },
+): Promise<void> {
   const scanner = new DetachScanner(o.detachKeys);
   return new Promise<void>((resolve) => {
     const done = () => {
-      conn.end();
-      resolve();
+      void Promise.race([o.beforeEnd ?? Promise.resolve(), new Promise((r) => setTimeout(r, 5000))]).then(() => {
+        conn.end();
+        resolve();
+      });
     };
     session.on('data', (which: string, data: Buffer) => {
       if ((which === 'stdout' && !o.stdout) || (which === 'stderr' && !o.stderr)) return;
@@ -30,7 +36,8 @@ export function relaySession(conn: Hijacked, session: AttachSession, o: { tty: b
         if (forward.length) session.write(forward);
         if (detached) {
           session.close();
-          done();
+          conn.end();
+          resolve();
         }
       });
       // The client's half-close means "no more stdin", never "stop sending output".
@@ -66,7 +73,7 @@ export function execRoutes(r: Router, s: ApiServices): void {
       } else sendEmpty(ctx.res!, 200);
       return;
     }
-    const { session, failure } = await s.exec.start(rec.id, { detach: false });
+    const { session, failure, finished } = await s.exec.start(rec.id, { detach: false });
     const conn = hijack(ctx);
     if (!session) {
       // As dockerd: the runtime's error inside the stream; the client reads the exit code next.
@@ -81,6 +88,7 @@ export function execRoutes(r: Router, s: ApiServices): void {
       stderr: rec.config.AttachStderr !== false,
       stdin: rec.config.AttachStdin === true,
       detachKeys: parseDetachKeys(rec.config.DetachKeys),
+      ...(finished && { beforeEnd: finished }),
     });
   });
 
