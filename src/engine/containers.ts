@@ -75,6 +75,8 @@ export class ContainerService {
   private readonly tracked = new Map<string, Tracked>();
   private readonly namesInFlight = new Set<string>();
   private readonly removedCallbacks: Array<(id: string) => void> = [];
+  /** Policy restarts waiting for their backoff, and the delay of the next one, by container id. */
+  private readonly restarts = new Map<string, { timer?: NodeJS.Timeout; delayMs: number }>();
   /** Mount leases by container id (withRootfs). */
   private readonly leases = new Map<string, number>();
   /** Converted seccomp profiles by capability set: the conversion is the same for every container. */
@@ -98,6 +100,18 @@ export class ContainerService {
     });
     await this.reconcile();
     await this.d.driver.exits.scan();
+    // Containers whose policy wants them running when the daemon starts: `always` ones even if the
+    // user stopped them (Docker's rule), `unless-stopped` and `on-failure` ones as their policy says.
+    for (const rec of this.d.store.all()) {
+      if (rec.state.Status !== 'exited' || rec.state.FinishedAt === zeroTime) continue;
+      const always = rec.hostConfig.RestartPolicy.Name === 'always' && !rec.hostConfig.AutoRemove;
+      if (always || shouldRestart(rec, rec.state.ExitCode)) {
+        rec.manuallyStopped = false;
+        rec.state = { ...rec.state, Status: 'restarting' };
+        await this.d.store.save(rec);
+        this.scheduleRestart(rec);
+      }
+    }
   }
 
   find(idOrName: string): ContainerRecord {
@@ -387,6 +401,9 @@ export class ContainerService {
         if (s === 'running' || s === 'restarting') throw notModified();
         if (s === 'paused') throw conflict('cannot start a paused container, try unpause instead');
         if (s === 'removing' || s === 'dead') throw conflict(`container is marked for removal and cannot be started`);
+        // A start by the user resets the restart policy's count and backoff, as dockerd does.
+        this.cancelRestart(id);
+        cur.restartCount = 0;
         await this.startLocked(cur);
       });
     } catch (err) {
@@ -599,7 +616,9 @@ export class ContainerService {
       // An --rm container goes straight from running to removing: one record write, not two.
       // An --rm container whose files are being copied out is removed later, by hand.
       const autoRemove = rec.hostConfig.AutoRemove && !this.leases.has(id);
-      rec.state = { ...rec.state, Status: autoRemove ? 'removing' : 'exited', Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: formatRfc3339Nano(nowNs()) };
+      const restart = !autoRemove && shouldRestart(rec, code);
+      const status = autoRemove ? 'removing' : restart ? 'restarting' : 'exited';
+      rec.state = { ...rec.state, Status: status, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: formatRfc3339Nano(nowNs()) };
       rec.conmonPid = 0;
       await this.d.store.save(rec);
       mark('saved');
@@ -609,6 +628,7 @@ export class ContainerService {
       const t = this.track(id);
       for (const cb of [...t.exitCallbacks]) cb(code);
       if (autoRemove) await this.removeLocked(rec);
+      if (restart) this.scheduleRestart(rec);
       mark('done');
       this.d.log.debug('container exited', { id, code, ms: marks });
     });
@@ -626,6 +646,57 @@ export class ContainerService {
       t.exitCallbacks.add(cb);
     });
     return { promise, cancel: () => t.exitCallbacks.delete(cb) };
+  }
+
+  /**
+   * dockerd's restart backoff: 100 ms, doubling after each restart up to a minute, back to 100 ms
+   * once the container had run for 10 seconds.
+   */
+  private scheduleRestart(rec: ContainerRecord): void {
+    const ran = Date.now() - Date.parse(rec.state.StartedAt);
+    const entry = this.restarts.get(rec.id) ?? { delayMs: 0 };
+    entry.delayMs = entry.delayMs === 0 || ran >= 10_000 ? 100 : Math.min(entry.delayMs * 2, 60_000);
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => void this.policyRestart(rec.id), entry.delayMs);
+    entry.timer.unref();
+    this.restarts.set(rec.id, entry);
+  }
+
+  private cancelRestart(id: string): void {
+    const entry = this.restarts.get(id);
+    if (entry) clearTimeout(entry.timer);
+    this.restarts.delete(id);
+  }
+
+  private async policyRestart(id: string): Promise<void> {
+    await this.locks.run(id, async () => {
+      const rec = this.d.store.get(id);
+      const entry = this.restarts.get(id);
+      if (entry) entry.timer = undefined;
+      if (!rec || rec.state.Status !== 'restarting') return;
+      rec.restartCount++;
+      try {
+        await this.startLocked(rec);
+      } catch (err) {
+        this.d.log.warn('restart failed', { id, err });
+        rec.state = { ...rec.state, Status: 'exited', Error: messageOf(err) };
+        await this.d.store.save(rec);
+        this.cancelRestart(id);
+      }
+    });
+  }
+
+  /** Stops a container waiting to be restarted: it simply stays stopped. */
+  private async stopRestarting(id: string): Promise<boolean> {
+    return this.locks.run(id, async () => {
+      const rec = this.d.store.get(id);
+      if (!rec || rec.state.Status !== 'restarting') return false;
+      this.cancelRestart(id);
+      rec.manuallyStopped = true;
+      rec.state = { ...rec.state, Status: 'exited' };
+      await this.d.store.save(rec);
+      return true;
+    });
   }
 
   private removal(id: string): { promise: Promise<number>; cancel: () => void } {
@@ -646,6 +717,7 @@ export class ContainerService {
   async stop(idOrName: string, timeoutSeconds?: number, signalOverride?: string): Promise<void> {
     const rec = this.find(idOrName);
     const id = rec.id;
+    if (rec.state.Status === 'restarting' && (await this.stopRestarting(id))) return;
     if (!isActive(rec.state.Status)) throw notModified();
     const exit = this.nextExit(id);
     try {
@@ -670,11 +742,15 @@ export class ContainerService {
   async kill(idOrName: string, signalName?: string): Promise<void> {
     const rec = this.find(idOrName);
     const signal = parseSignal(signalName || 'KILL');
+    if (rec.state.Status === 'restarting' && (await this.stopRestarting(rec.id))) return;
     if (!isActive(rec.state.Status)) {
       throw conflict(`Cannot kill container: ${idOrName}: Container ${rec.id} is not running`);
     }
     const exit = this.nextExit(rec.id);
     try {
+      // dockerd counts a kill as a stop by the user: no restart policy brings the container back.
+      rec.manuallyStopped = true;
+      await this.d.store.save(rec);
       await this.d.driver.kill(rec.id, rec.runtime, signal);
       if (rec.state.Status === 'paused' && (signal === 9 || signal === 15)) await this.d.driver.resume(rec.id, rec.runtime).catch(() => {});
       // Like dockerd: a SIGKILL is only done when the container is seen dead.
@@ -746,6 +822,12 @@ export class ContainerService {
   async remove(idOrName: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.find(idOrName);
     const id = rec.id;
+    if (rec.state.Status === 'restarting') {
+      if (!opts.force) {
+        throw conflict(`You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);
+      }
+      await this.stopRestarting(id);
+    }
     if (isActive(rec.state.Status)) {
       if (!opts.force) {
         if (rec.state.Status === 'paused') {
@@ -952,6 +1034,11 @@ export class ContainerService {
       await this.remove(id, { force: true });
       return;
     }
+    if (rec.state.Status === 'restarting') {
+      // It was waiting for its backoff when the daemon stopped; init() schedules it again.
+      rec.state = { ...rec.state, Status: 'exited' };
+      await this.d.store.save(rec);
+    }
     if (!isActive(rec.state.Status)) {
       await this.d.snapshotter.unmount(id).catch(() => {});
       await this.d.driver.removeBundle(id).catch(() => {});
@@ -982,6 +1069,21 @@ export class ContainerService {
 }
 
 // -------------------------------------------------------------------- helpers
+
+/** dockerd's restart policy decision for a container that exited with `code`. */
+export function shouldRestart(rec: Pick<ContainerRecord, 'manuallyStopped' | 'hostConfig' | 'restartCount'>, code: number): boolean {
+  if (rec.manuallyStopped || rec.hostConfig.AutoRemove) return false;
+  const p = rec.hostConfig.RestartPolicy;
+  switch (p.Name) {
+    case 'always':
+    case 'unless-stopped':
+      return true;
+    case 'on-failure':
+      return code !== 0 && (p.MaximumRetryCount === 0 || rec.restartCount < p.MaximumRetryCount);
+    default:
+      return false;
+  }
+}
 
 /** Docker's merge of the create request with the image config (daemon/create.go semantics). */
 export function mergeConfig(user: Partial<ContainerConfig>, image: ImageRunConfig, id: string): ContainerConfig {
