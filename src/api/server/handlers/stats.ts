@@ -1,5 +1,54 @@
-import type { Router } from '../router.js';
+import { statsJson } from '../../../engine/stats.js';
+import { commonHeaders, sendJson, startStream } from '../http.js';
+import type { RequestContext, Router } from '../router.js';
 import type { ApiServices } from '../services.js';
 
+/**
+ * dockerd's BoolValueOrDefault: absent is the default; present, anything but "", "0", "no",
+ * "false" and "none" (any case) is true. `stream=` therefore means false.
+ */
+function formBool(ctx: RequestContext, name: string, dflt: boolean): boolean {
+  if (!ctx.query.has(name)) return dflt;
+  const v = (ctx.query.get(name) ?? '').trim().toLowerCase();
+  return !['', '0', 'no', 'false', 'none'].includes(v);
+}
+
+function versionAtLeast(v: string, min: string): boolean {
+  const [a1 = 0, a2 = 0] = v.split('.').map(Number);
+  const [b1 = 0, b2 = 0] = min.split('.').map(Number);
+  return a1 !== b1 ? a1 > b1 : a2 >= b2;
+}
+
 /** Routes for what runs in a container and what it uses: top and stats. */
-export function statsRoutes(_r: Router, _s: ApiServices): void {}
+export function statsRoutes(r: Router, s: ApiServices): void {
+  r.add('GET', '/containers/{id}/top', async (ctx) => {
+    sendJson(ctx.res!, 200, await s.stats.top(ctx.params[0]!, ctx.query.get('ps_args') ?? ''));
+  });
+
+  r.add('GET', '/containers/{id}/stats', async (ctx) => {
+    const stream = formBool(ctx, 'stream', true);
+    const oneShot = versionAtLeast(ctx.apiVersion, '1.41') && formBool(ctx, 'one-shot', false);
+    const samples = s.stats.stats(ctx.params[0]!, { stream, oneShot, signal: ctx.signal });
+    const res = ctx.res!;
+    if (!stream) {
+      // One object with a Content-Length, as dockerd sends it (after about a second unless one-shot).
+      const { value, done } = await samples.next();
+      await samples.return(undefined);
+      if (done || res.destroyed) return;
+      const data = Buffer.from(statsJson(value) + '\n');
+      res.writeHead(200, { ...commonHeaders(), 'Content-Type': 'application/json', 'Content-Length': String(data.length) });
+      res.end(data);
+      return;
+    }
+    // dockerd flushes the headers at once and sets no Content-Type on the stream; one object a line.
+    startStream(res);
+    try {
+      for await (const st of samples) {
+        if (res.destroyed) break;
+        res.write(statsJson(st) + '\n');
+      }
+    } finally {
+      if (!res.destroyed) res.end();
+    }
+  });
+}
