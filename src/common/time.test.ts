@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  formatGoDuration,
   formatRfc3339Nano,
   formatRfc3339NanoFixed,
   nowNs,
@@ -146,4 +147,21 @@ test('nowNs follows the wall clock and never goes backwards', () => {
   // The monotonic base was taken from Date.now() at load: stay within a second of the wall clock.
   const drift = a > wall ? a - wall : wall - a;
   assert.ok(drift < sec, `drift ${drift}`);
+});
+
+test("formatGoDuration writes durations as Go's Duration.String does", () => {
+  const cases: Array<[bigint, string]> = [
+    [0n, '0s'],
+    [999n, '999ns'],
+    [1_500n, '1.5µs'],
+    [500_000_000n, '500ms'],
+    [1_000_000_000n, '1s'],
+    [1_500_000_000n, '1.5s'],
+    [30_000_000_000n, '30s'],
+    [90_000_000_000n, '1m30s'],
+    [3_600_000_000_000n, '1h0m0s'],
+    [3_723_000_000_001n, '1h2m3.000000001s'],
+    [-2_000_000_000n, '-2s'],
+  ];
+  for (const [ns, want] of cases) assert.equal(formatGoDuration(ns), want);
 });

@@ -73,3 +73,25 @@ export function parseTimestampParam(s: string): bigint {
 export function nsToUnixSeconds(ns: bigint): number {
   return Number(ns / 1_000_000_000n);
 }
+
+/** Go's time.Duration.String ("30s", "1m30s", "500ms", "1.5µs"), which Docker prints in messages. */
+export function formatGoDuration(ns: number | bigint): string {
+  let n = BigInt(ns);
+  if (n === 0n) return '0s';
+  const sign = n < 0n ? '-' : '';
+  if (n < 0n) n = -n;
+  const fraction = (value: bigint, digits: number) => {
+    const scale = 10n ** BigInt(digits);
+    const frac = (value % scale).toString().padStart(digits, '0').replace(/0+$/, '');
+    return `${value / scale}${frac ? `.${frac}` : ''}`;
+  };
+  if (n < 1_000n) return `${sign}${n}ns`;
+  if (n < 1_000_000n) return `${sign}${fraction(n, 3)}µs`;
+  if (n < 1_000_000_000n) return `${sign}${fraction(n, 6)}ms`;
+  const hours = n / 3_600_000_000_000n;
+  const minutes = (n / 60_000_000_000n) % 60n;
+  const seconds = fraction(n % 60_000_000_000n, 9);
+  if (hours > 0n) return `${sign}${hours}h${minutes}m${seconds}s`;
+  if (minutes > 0n) return `${sign}${minutes}m${seconds}s`;
+  return `${sign}${seconds}s`;
+}

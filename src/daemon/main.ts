@@ -12,9 +12,11 @@ import { ImageStore } from '../image/store.js';
 import { RuntimeDriver, crunWrapperIfHybrid } from '../runtime/driver.js';
 import { isAlive } from '../runtime/conmon.js';
 import { ContainerStore } from '../engine/container-record.js';
+import { ContainerCommits } from '../engine/container-commit.js';
 import { ContainerFiles } from '../engine/container-files.js';
 import { ContainerService } from '../engine/containers.js';
 import { ContainerStats } from '../engine/stats.js';
+import { HealthMonitor } from '../engine/health.js';
 import { ExecService } from '../engine/exec.js';
 import { EventBus } from '../engine/events.js';
 import { readHostFacts } from '../engine/host.js';
@@ -204,10 +206,13 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   };
 
   const files = new ContainerFiles({ containers, images, imageStore, content, snapshotter, events, log });
-  const stats = new ContainerStats({ containers, driver, host, log });
+  const commits = new ContainerCommits({ containers, images, imageStore, content, snapshotter, events, log });
+  const stats = new ContainerStats({ containers, driver, host, log, events });
   const exec = new ExecService({ containers, driver, events, log });
   containers.onRemoved((id) => exec.forget(id));
-  const server = createApiServer({ containers, files, stats, exec, images, events, system, convert, log });
+  const health = new HealthMonitor({ containers, execs: exec, events, log });
+  health.start();
+  const server = createApiServer({ containers, files, commits, stats, exec, images, events, system, convert, log });
   const closers: Array<() => Promise<void>> = [];
   for (const h of cfg.hosts) closers.push(await listen(server, h, log, cfg.group));
   log.info('berthd started', { pid: process.pid, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, runtimes: Object.keys(runtimes), defaultRuntime: cfg.defaultRuntime });
@@ -219,6 +224,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     // Containers are supervised by conmon and keep running; only the API goes away.
     log.info('shutting down; containers keep running', { signal });
     driver.exits.stop();
+    health.stop();
     await driver.drain();
     server.close();
     server.closeAllConnections();

@@ -5,6 +5,7 @@ import { invalidArgument, notFound } from '../common/errors.js';
 import { readJsonFile, writeJsonAtomic } from '../common/atomic-file.js';
 import { Trash } from '../common/trash.js';
 import type { ContainerConfig, HostConfig, NetworkingConfig } from '../oci/container-config.js';
+import type { HealthState } from './health-state.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -16,6 +17,8 @@ export interface ContainerState {
   OOMKilled: boolean;
   StartedAt: string;
   FinishedAt: string;
+  /** Present once a container with a healthcheck has started. */
+  Health?: HealthState;
 }
 
 /** Everything berth persists about a container. Docker-shaped parts are kept as Docker sends them. */

@@ -187,6 +187,12 @@ test('statusText gives the Status column of docker ps', () => {
     ['running', state(-5 * s, null), 'Up Less than a second'],
   ];
   for (const [status, st, want] of cases) assert.equal(statusText(status, st, now), want, `${status} ${JSON.stringify(st)}`);
+  const withHealth = (Status: 'starting' | 'healthy' | 'unhealthy') => ({ ...state(3 * m, null), Health: { Status, FailingStreak: 0, Log: [] } });
+  assert.equal(statusText('running', withHealth('starting'), now), 'Up 3 minutes (health: starting)');
+  assert.equal(statusText('running', withHealth('healthy'), now), 'Up 3 minutes (healthy)');
+  assert.equal(statusText('running', withHealth('unhealthy'), now), 'Up 3 minutes (unhealthy)');
+  // a paused container shows that it is paused, not its health
+  assert.equal(statusText('paused', withHealth('healthy'), now), 'Up 3 minutes (Paused)');
 });
 
 let base: string;

@@ -23,6 +23,7 @@ import { AttachSession } from './attach-session.js';
 import { ContainerStore, isActive, validateName, type ContainerRecord, type ContainerStatus } from './container-record.js';
 import type { EventBus } from './events.js';
 import { matchAny, matchLabels, validateFilterKeys, type Filters } from './filters.js';
+import { healthAtStart, healthLabel, mergeHealthcheck, probeOf, validateHealthcheck, type HealthState } from './health-state.js';
 import { hostDevices, type HostFacts } from './host.js';
 
 export interface ContainerServiceDeps {
@@ -188,6 +189,11 @@ export class ContainerService {
     return this.d.store.all();
   }
 
+  /** The container with exactly this id, if it still exists. */
+  byId(id: string): ContainerRecord | undefined {
+    return this.d.store.get(id);
+  }
+
   imageInUse(imageId: string): ContainerRecord[] {
     return this.d.store.all().filter((c) => c.image === imageId);
   }
@@ -204,6 +210,8 @@ export class ContainerService {
 
     const id = newId();
     const config = mergeConfig(req.config, imgCfg, id);
+    validateHealthcheck(config.Healthcheck);
+    if (config.StopSignal) parseSignal(config.StopSignal);
     const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     if (argv.length === 0) throw invalidArgument('No command specified');
     if (config.WorkingDir && !config.WorkingDir.startsWith('/')) {
@@ -511,6 +519,7 @@ export class ContainerService {
         StartedAt: formatRfc3339Nano(nowNs()),
         FinishedAt: rec.state.FinishedAt,
       };
+      if (probeOf(rec.config)) rec.state.Health = healthAtStart(rec.state.Health);
       rec.conmonPid = started.conmonPid;
       rec.manuallyStopped = false;
       await this.d.store.save(rec);
@@ -631,6 +640,24 @@ export class ContainerService {
       if (restart) this.scheduleRestart(rec);
       mark('done');
       this.d.log.debug('container exited', { id, code, ms: marks });
+    });
+  }
+
+  /**
+   * Applies a healthcheck result to a container still in the run it was probed in (`startedAt`).
+   * Like dockerd, only a change of status is written to disk and published as an event; the
+   * latest results otherwise live in memory until the next write.
+   */
+  async recordHealth(id: string, startedAt: string, update: (h: HealthState) => HealthState): Promise<void> {
+    await this.locks.run(id, async () => {
+      const rec = this.d.store.get(id);
+      const before = rec?.state.Health;
+      if (!rec || !before || rec.state.Status !== 'running' || rec.state.StartedAt !== startedAt) return;
+      const after = update(before);
+      rec.state = { ...rec.state, Health: after };
+      if (after.Status === before.Status) return;
+      await this.d.store.save(rec);
+      this.d.events.publish('container', `health_status: ${after.Status}`, id, this.eventAttrs(rec));
     });
   }
 
@@ -919,6 +946,9 @@ export class ContainerService {
       }
     }
     if (statuses?.length || filters.has('exited')) all = true;
+    for (const h of filters.get('health') ?? []) {
+      if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw invalidArgument(`Unrecognised filter value for health: ${h}`);
+    }
     let list = this.list().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     const before = opts.before ?? filters.get('before')?.[0];
     const since = opts.since ?? filters.get('since')?.[0];
@@ -940,6 +970,7 @@ export class ContainerService {
       if (!matchAny(statuses, (v) => v === status)) return false;
       if (!matchAny(filters.get('exited'), (v) => status === 'exited' && c.state.ExitCode === Number(v))) return false;
       if (ancestors.length && !ancestors.some((a) => a.id === c.image || a.name === c.config.Image)) return false;
+      if (!matchAny(filters.get('health'), (v) => v === (c.state.Health?.Status ?? 'none'))) return false;
       return true;
     });
     if (opts.limit !== undefined && opts.limit > 0) list = list.slice(0, opts.limit);
@@ -1098,6 +1129,7 @@ export function mergeConfig(user: Partial<ContainerConfig>, image: ImageRunConfi
     if (!cmd && !entrypointCleared) cmd = image.Cmd && image.Cmd.length ? image.Cmd : null;
     if (user.Entrypoint == null) entrypoint = image.Entrypoint && image.Entrypoint.length ? image.Entrypoint : null;
   }
+  const healthcheck = mergeHealthcheck(user.Healthcheck, image.Healthcheck);
   return {
     Hostname: user.Hostname || id.slice(0, 12),
     Domainname: user.Domainname ?? '',
@@ -1111,7 +1143,7 @@ export function mergeConfig(user: Partial<ContainerConfig>, image: ImageRunConfi
     StdinOnce: user.StdinOnce ?? false,
     Env: env.length ? env : null,
     Cmd: cmd,
-    ...(user.Healthcheck || image.Healthcheck ? { Healthcheck: user.Healthcheck ?? image.Healthcheck! } : {}),
+    ...(healthcheck && { Healthcheck: healthcheck }),
     Image: user.Image ?? '',
     Volumes: user.Volumes || image.Volumes ? { ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) } : null,
     WorkingDir: user.WorkingDir || image.WorkingDir || '',
@@ -1124,11 +1156,11 @@ export function mergeConfig(user: Partial<ContainerConfig>, image: ImageRunConfi
 }
 
 /** `Up 3 minutes`, `Exited (7) 10 seconds ago`, `Created`: the Status column of `docker ps`. */
-export function statusText(status: ContainerStatus, state: { StartedAt: string; FinishedAt: string; ExitCode: number }, nowMs: number): string {
+export function statusText(status: ContainerStatus, state: { StartedAt: string; FinishedAt: string; ExitCode: number; Health?: HealthState }, nowMs: number): string {
   const since = (t: string) => humanDuration(Math.max(0, nowMs - Date.parse(t)));
   switch (status) {
     case 'running':
-      return `Up ${since(state.StartedAt)}`;
+      return state.Health ? `Up ${since(state.StartedAt)} (${healthLabel(state.Health)})` : `Up ${since(state.StartedAt)}`;
     case 'paused':
       return `Up ${since(state.StartedAt)} (Paused)`;
     case 'restarting':

@@ -85,8 +85,9 @@ export class ExecService {
     return rec;
   }
 
+  /** The container's execs that have not finished (inspect's ExecIDs, as dockerd counts them). */
   idsOf(containerId: string): string[] {
-    return [...this.execs.values()].filter((e) => e.containerId === containerId).map((e) => e.id);
+    return [...this.execs.values()].filter((e) => e.containerId === containerId && !(e.started && !e.running)).map((e) => e.id);
   }
 
   /** Forgets the execs of a container that was removed. */
@@ -183,6 +184,60 @@ export class ExecService {
     // The attach socket can close before conmon reports the exit status: clients read the exit code
     // as soon as the stream ends, so callers end it only once `finished` resolves.
     return session ? { session, finished } : { finished };
+  }
+
+  /**
+   * Runs a command in a running container for the daemon itself (a healthcheck probe): output
+   * captured up to `maxOutput` bytes, the process killed once it outlives `timeoutMs` (counted from
+   * when it started) or when `signal` aborts. A command that cannot be started throws.
+   */
+  async run(
+    containerId: string,
+    cfg: Pick<ExecConfig, 'Cmd' | 'User' | 'WorkingDir'>,
+    opts: { timeoutMs: number; maxOutput: number; signal: AbortSignal },
+  ): Promise<{ exitCode: number; output: Buffer; truncated: boolean; timedOut: boolean }> {
+    const id = this.create(containerId, { ...cfg, AttachStdout: true, AttachStderr: true, Tty: false });
+    try {
+      const rec = this.get(id);
+      const { session, failure, finished } = await this.start(id, { detach: false });
+      if (failure !== undefined || !session || !finished) throw new Error(failure ?? 'exec did not start');
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let truncated = false;
+      session.on('data', (_stream: string, data: Buffer) => {
+        const room = opts.maxOutput - kept;
+        if (data.length > room) truncated = true;
+        if (room > 0) {
+          chunks.push(data.subarray(0, room));
+          kept += Math.min(room, data.length);
+        }
+      });
+      let timedOut = false;
+      const kill = () => {
+        if (!rec.running || rec.pid <= 0) return;
+        try {
+          process.kill(rec.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, opts.timeoutMs);
+      opts.signal.addEventListener('abort', kill, { once: true });
+      if (opts.signal.aborted) kill();
+      try {
+        await finished;
+      } finally {
+        clearTimeout(timer);
+        opts.signal.removeEventListener('abort', kill);
+      }
+      return { exitCode: rec.exitCode ?? -1, output: Buffer.concat(chunks), truncated, timedOut };
+    } finally {
+      // The daemon's own execs are not kept for inspection.
+      this.execs.delete(id);
+    }
   }
 
   /** The process an exec runs: the container's own, with the exec's overrides. */

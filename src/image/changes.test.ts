@@ -155,7 +155,7 @@ test('USER, STOPSIGNAL and ONBUILD', () => {
 });
 
 test('STOPSIGNAL refuses an unknown signal', () => {
-  assert.throws(() => apply('STOPSIGNAL FOO'), (e: unknown) => isKind(e, 'invalid-argument') && (e as Error).message === 'Invalid signal: FOO');
+  assert.throws(() => apply('STOPSIGNAL FOO'), (e: unknown) => isKind(e, 'invalid-argument') && (e as Error).message === 'invalid signal: FOO');
 });
 
 test('anything but the metadata instructions is "<cmd> is not a valid change command"', () => {

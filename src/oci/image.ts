@@ -44,11 +44,13 @@ export interface Index {
   annotations?: Record<string, string>;
 }
 
+/** HEALTHCHECK: durations in nanoseconds, zero meaning "the default". */
 export interface HealthConfig {
   Test?: string[];
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
+  StartInterval?: number;
   Retries?: number;
 }
 

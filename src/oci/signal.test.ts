@@ -44,12 +44,12 @@ test('parseSignal reads numbers and names in every spelling docker accepts', () 
   for (const [input, want] of cases) assert.equal(parseSignal(input), want, input);
 });
 
-test('parseSignal refuses unknown signals with "Invalid signal: X"', () => {
+test('parseSignal refuses unknown signals with "invalid signal: X"', () => {
   const bad = ['', '0', '65', '-9', '+9', '1.5', 'FOO', 'SIGFOO', 'SIG', 'SIGSIGKILL', 'KILL9', 'RTMIN+31', 'RTMIN-1', 'RTMAX+1', 'RTMIN+', 'RT', 'SIG KILL'];
   for (const input of bad) {
     assert.throws(
       () => parseSignal(input),
-      (e: unknown) => isKind(e, 'invalid-argument') && (e as Error).message === `Invalid signal: ${input}`,
+      (e: unknown) => isKind(e, 'invalid-argument') && (e as Error).message === `invalid signal: ${input}`,
       JSON.stringify(input),
     );
   }

@@ -15,7 +15,7 @@ export function parseSignal(input: string): number {
   const s = input.trim();
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > sigrtmax) throw invalidArgument(`Invalid signal: ${input}`);
+    if (n < 1 || n > sigrtmax) throw invalidArgument(`invalid signal: ${input}`);
     return n;
   }
   const name = s.toUpperCase().replace(/^SIG/, '');
@@ -27,7 +27,7 @@ export function parseSignal(input: string): number {
     const n = (rt[1] === 'IN' ? sigrtmin : sigrtmax) + offset;
     if (n >= sigrtmin && n <= sigrtmax) return n;
   }
-  throw invalidArgument(`Invalid signal: ${input}`);
+  throw invalidArgument(`invalid signal: ${input}`);
 }
 
 export function signalName(n: number): string {

@@ -97,7 +97,7 @@ test('unknown routes, versions and query values', async () => {
   await api(d.socket, 'POST', '/containers/sig/start');
   const badSignal = await api(d.socket, 'POST', '/containers/sig/kill?signal=NOPE');
   assert.equal(badSignal.status, 400);
-  assert.equal(badSignal.json<{ message: string }>().message, 'Invalid signal: NOPE');
+  assert.equal(badSignal.json<{ message: string }>().message, 'invalid signal: NOPE');
   await api(d.socket, 'DELETE', `/containers/${signal.json<{ Id: string }>().Id}?force=1`);
 });
 

@@ -89,6 +89,7 @@ export function containerInspect(rec: ContainerRecord, c: ConvertContext, size?:
       Error: s.Error,
       StartedAt: s.StartedAt || zeroTime,
       FinishedAt: s.FinishedAt || zeroTime,
+      ...(s.Health && { Health: s.Health }),
     },
     Image: rec.image,
     ResolvConfPath: join(dir, 'resolv.conf'),

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { invalidArgument, messageOf, notFound } from '../../common/errors.js';
 import { apiVersion, minApiVersion } from '../types/index.js';
+import { commitRoutes } from './handlers/commit.js';
 import { containerRoutes } from './handlers/containers.js';
 import { execRoutes } from './handlers/exec.js';
 import { fileRoutes } from './handlers/files.js';
@@ -46,6 +47,7 @@ export function buildRouter(services: ApiServices): Router {
   imageRoutes(router, services);
   execRoutes(router, services);
   fileRoutes(router, services);
+  commitRoutes(router, services);
   statsRoutes(router, services);
   networkRoutes(router, services);
   volumeRoutes(router);

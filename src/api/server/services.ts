@@ -1,4 +1,5 @@
 import type { Logger } from '../../common/log.js';
+import type { ContainerCommits } from '../../engine/container-commit.js';
 import type { ContainerFiles } from '../../engine/container-files.js';
 import type { ContainerService } from '../../engine/containers.js';
 import type { EventBus } from '../../engine/events.js';
@@ -12,6 +13,7 @@ import type { ConvertContext } from './convert.js';
 export interface ApiServices {
   containers: ContainerService;
   files: ContainerFiles;
+  commits: ContainerCommits;
   exec: ExecService;
   stats: ContainerStats;
   images: ImageService;

@@ -31,6 +31,11 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  Health?: {
+    Status: 'starting' | 'healthy' | 'unhealthy';
+    FailingStreak: number;
+    Log: Array<{ Start: string; End: string; ExitCode: number; Output: string }>;
+  };
 }
 
 export interface MountPoint {
