@@ -24,6 +24,9 @@ const images = () => import('./commands/images.js');
 const archive = () => import('./commands/archive.js');
 const system = () => import('./commands/system.js');
 const prune = () => import('./commands/prune.js');
+const execs = () => import('./commands/exec.js');
+const monitor = () => import('./commands/monitor.js');
+const containerFiles = () => import('./commands/container-files.js');
 
 /** Keyed by an id; the names users type are mapped onto these below. */
 const commands = {
@@ -57,6 +60,15 @@ const commands = {
   events: { summary: 'Get real time events from the server', load: lazy(system, (m) => m.events) },
   df: { summary: 'Show berth disk usage', load: lazy(system, (m) => m.df) },
   systemPrune: { summary: 'Remove unused data', load: lazy(prune, (m) => m.systemPrune) },
+  exec: { summary: 'Execute a command in a running container', load: lazy(execs, (m) => m.exec) },
+  attach: { summary: "Attach local standard input, output, and error streams to a running container", load: lazy(execs, (m) => m.attach) },
+  top: { summary: 'Display the running processes of a container', load: lazy(monitor, (m) => m.top) },
+  stats: { summary: 'Display a live stream of container(s) resource usage statistics', load: lazy(monitor, (m) => m.stats) },
+  port: { summary: 'List port mappings or a specific mapping for the container', load: lazy(monitor, (m) => m.port) },
+  cp: { summary: 'Copy files/folders between a container and the local filesystem', load: lazy(containerFiles, (m) => m.cp) },
+  export: { summary: "Export a container's filesystem as a tar archive", load: lazy(containerFiles, (m) => m.containerExport) },
+  diff: { summary: "Inspect changes to files or directories on a container's filesystem", load: lazy(containerFiles, (m) => m.diff) },
+  commit: { summary: "Create a new image from a container's changes", load: lazy(containerFiles, (m) => m.commit) },
 } satisfies Record<string, CommandInfo>;
 
 export type CommandId = keyof typeof commands;
@@ -71,9 +83,10 @@ export const groups: Record<string, Group> = {
   container: {
     summary: 'Manage containers',
     commands: {
-      create: 'create', inspect: 'containerInspect', kill: 'kill', logs: 'logs', ls: 'ps', list: 'ps', ps: 'ps',
-      pause: 'pause', prune: 'containerPrune', rename: 'rename', restart: 'restart', rm: 'rm', remove: 'rm',
-      run: 'run', start: 'start', stop: 'stop', unpause: 'unpause', wait: 'wait',
+      attach: 'attach', commit: 'commit', cp: 'cp', create: 'create', diff: 'diff', exec: 'exec', export: 'export',
+      inspect: 'containerInspect', kill: 'kill', logs: 'logs', ls: 'ps', list: 'ps', ps: 'ps',
+      pause: 'pause', port: 'port', prune: 'containerPrune', rename: 'rename', restart: 'restart', rm: 'rm', remove: 'rm',
+      run: 'run', start: 'start', stats: 'stats', stop: 'stop', top: 'top', unpause: 'unpause', wait: 'wait',
     },
   },
   image: {
@@ -90,11 +103,12 @@ export const groups: Record<string, Group> = {
 };
 
 /** Commands at the top level, in the two lists of `berth --help`. */
-export const commonCommands: Record<string, CommandId> = { run: 'run', ps: 'ps', images: 'images', version: 'version', info: 'info' };
+export const commonCommands: Record<string, CommandId> = { run: 'run', exec: 'exec', ps: 'ps', images: 'images', version: 'version', info: 'info' };
 export const otherCommands: Record<string, CommandId> = {
-  create: 'create', events: 'events', history: 'history', import: 'import', inspect: 'inspect', kill: 'kill',
-  load: 'load', logs: 'logs', pause: 'pause', rename: 'rename', restart: 'restart', rm: 'rm', rmi: 'rmi', save: 'save',
-  start: 'start', stop: 'stop', tag: 'tag', unpause: 'unpause', wait: 'wait',
+  attach: 'attach', commit: 'commit', cp: 'cp', create: 'create', diff: 'diff', events: 'events', export: 'export',
+  history: 'history', import: 'import', inspect: 'inspect', kill: 'kill', load: 'load', logs: 'logs', pause: 'pause',
+  port: 'port', rename: 'rename', restart: 'restart', rm: 'rm', rmi: 'rmi', save: 'save', start: 'start', stats: 'stats',
+  stop: 'stop', tag: 'tag', top: 'top', unpause: 'unpause', wait: 'wait',
 };
 
 export function topLevelCommand(name: string): CommandId | undefined {
