@@ -166,7 +166,6 @@ test('anything but the metadata instructions is "<cmd> is not a valid change com
     ['COPY a b', 'copy is not a valid change command'],
     ['ADD a b', 'add is not a valid change command'],
     ['MAINTAINER me', 'maintainer is not a valid change command'],
-    ['HEALTHCHECK NONE', 'healthcheck is not a valid change command'],
     ['BOGUS', 'bogus is not a valid change command'],
     ['Env=1', 'env=1 is not a valid change command'],
   ];
@@ -187,3 +186,34 @@ test('changes apply in order, skip blank lines, and never modify the base config
   assert.deepEqual(applyChanges(base, []), base);
 });
 
+
+test('HEALTHCHECK: NONE, the shell and exec forms, flags in Go durations', () => {
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK NONE']).Healthcheck, { Test: ['NONE'] });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK CMD test -f /ok']).Healthcheck, { Test: ['CMD-SHELL', 'test -f /ok'] });
+  assert.deepEqual(applyChanges({}, ['healthcheck --interval=1s --timeout=1.5s --start-period=0 --retries=2 CMD ["test", "-f", "/ok"]']).Healthcheck, {
+    Test: ['CMD', 'test', '-f', '/ok'],
+    Interval: 1_000_000_000,
+    Timeout: 1_500_000_000,
+    Retries: 2,
+  });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK --start-interval=5ms CMD true']).Healthcheck, { Test: ['CMD-SHELL', 'true'], StartInterval: 5_000_000 });
+});
+
+test('HEALTHCHECK errors are the Dockerfile parser’s', () => {
+  const cases: Array<[string, string]> = [
+    ['HEALTHCHECK', 'HEALTHCHECK requires at least one argument'],
+    ['HEALTHCHECK NONE x', 'HEALTHCHECK NONE takes no arguments'],
+    ['HEALTHCHECK RUN true', 'Unknown type "RUN" in HEALTHCHECK (try CMD)'],
+    ['HEALTHCHECK CMD', 'Missing command after HEALTHCHECK CMD'],
+    ['HEALTHCHECK CMD []', 'Missing command after HEALTHCHECK CMD'],
+    ['HEALTHCHECK --every=1s CMD true', 'Unknown flag: every'],
+    ['HEALTHCHECK --interval CMD true', 'Missing a value on flag: interval'],
+    ['HEALTHCHECK --interval=1us CMD true', 'Interval "interval" cannot be less than 1ms'],
+    ['HEALTHCHECK --timeout=1x CMD true', 'time: unknown unit "x" in duration "1x"'],
+    ['HEALTHCHECK --retries=-1 CMD true', '--retries cannot be negative (-1)'],
+    ['HEALTHCHECK --retries=two CMD true', 'strconv.ParseInt: parsing "two": invalid syntax'],
+  ];
+  for (const [line, message] of cases) {
+    assert.throws(() => applyChanges({}, [line]), (err: Error) => isKind(err, 'invalid-argument') && err.message === message, line);
+  }
+});

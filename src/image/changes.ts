@@ -1,6 +1,7 @@
-import { invalidArgument } from '../common/errors.js';
+import { parseDuration } from '../common/duration.js';
+import { invalidArgument, messageOf } from '../common/errors.js';
 import { posix } from 'node:path';
-import type { ContainerConfig } from '../oci/image.js';
+import type { ContainerConfig, HealthConfig } from '../oci/image.js';
 import { parseSignal } from '../oci/signal.js';
 import { envFromList, processWord, processWords, type Env } from './shell-words.js';
 
@@ -8,7 +9,7 @@ import { envFromList, processWord, processWords, type Env } from './shell-words.
  * Applies Dockerfile-style changes (`docker import --change`, `docker commit --change`) to an image
  * config. Docker accepts the metadata instructions only; anything else is an error with its wording.
  */
-const allowed = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
+const allowed = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
 export function applyChanges(base: ContainerConfig, changes: readonly string[]): ContainerConfig {
   const cfg: ContainerConfig = structuredClone(base);
@@ -76,6 +77,9 @@ export function applyChanges(base: ContainerConfig, changes: readonly string[]):
         cfg.StopSignal = sig;
         break;
       }
+      case 'HEALTHCHECK':
+        cfg.Healthcheck = healthcheck(rest);
+        break;
       case 'ONBUILD':
         cfg.OnBuild = [...(cfg.OnBuild ?? []), rest];
         break;
@@ -114,4 +118,59 @@ function keyValues(s: string, cmd: string, env: Env): Array<[string, string]> {
     if (i < 0) throw invalidArgument(`Syntax error - can't find = in "${w}". Must be of the form: name=value`);
     return [w.slice(0, i), w.slice(i + 1)];
   });
+}
+
+const healthFlags = ['interval', 'timeout', 'start-period', 'start-interval', 'retries'] as const;
+type HealthFlag = (typeof healthFlags)[number];
+
+/** `HEALTHCHECK NONE` or `HEALTHCHECK [--interval=D …] CMD command`, worded as the Dockerfile parser words its errors. */
+export function healthcheck(rest: string): HealthConfig {
+  const flags = new Map<HealthFlag, string>();
+  let s = rest;
+  for (let m; (m = /^--(\S*)\s*/.exec(s)); s = s.slice(m[0].length)) {
+    const word = m[1]!;
+    const eq = word.indexOf('=');
+    const name = eq < 0 ? word : word.slice(0, eq);
+    if (!(healthFlags as readonly string[]).includes(name)) throw invalidArgument(`Unknown flag: ${name}`);
+    if (eq < 0) throw invalidArgument(`Missing a value on flag: ${name}`);
+    flags.set(name as HealthFlag, word.slice(eq + 1));
+  }
+  const m = /^(\S+)\s*([\s\S]*)$/.exec(s);
+  if (!m) throw invalidArgument('HEALTHCHECK requires at least one argument');
+  const type = m[1]!.toUpperCase();
+  const args = m[2]!.trim();
+  if (type === 'NONE') {
+    if (args !== '') throw invalidArgument('HEALTHCHECK NONE takes no arguments');
+    return { Test: ['NONE'] };
+  }
+  if (type !== 'CMD') throw invalidArgument(`Unknown type ${JSON.stringify(type)} in HEALTHCHECK (try CMD)`);
+  const exec = jsonArray(args);
+  if (exec ? exec.length === 0 : args === '') throw invalidArgument('Missing command after HEALTHCHECK CMD');
+  const out: HealthConfig = { Test: exec ? ['CMD', ...exec] : ['CMD-SHELL', args] };
+  const interval = (name: HealthFlag): number => {
+    const v = flags.get(name);
+    if (v === undefined || v === '') return 0;
+    let ns: bigint;
+    try {
+      ns = parseDuration(v);
+    } catch (err) {
+      throw invalidArgument(messageOf(err));
+    }
+    if (ns === 0n) return 0;
+    if (ns < 1_000_000n) throw invalidArgument(`Interval ${JSON.stringify(name)} cannot be less than 1ms`);
+    return Number(ns);
+  };
+  const [i, t, sp, si] = [interval('interval'), interval('timeout'), interval('start-period'), interval('start-interval')];
+  if (i) out.Interval = i;
+  if (t) out.Timeout = t;
+  if (sp) out.StartPeriod = sp;
+  if (si) out.StartInterval = si;
+  const retries = flags.get('retries');
+  if (retries !== undefined && retries !== '') {
+    if (!/^[+-]?\d+$/.test(retries)) throw invalidArgument(`strconv.ParseInt: parsing ${JSON.stringify(retries)}: invalid syntax`);
+    const n = Number(retries);
+    if (n < 0) throw invalidArgument(`--retries cannot be negative (${n})`);
+    out.Retries = n;
+  }
+  return out;
 }
