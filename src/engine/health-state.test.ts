@@ -113,11 +113,12 @@ test('nextHealth: failures inside the start period do not count while the contai
   assert.equal(h.FailingStreak, 1);
 });
 
-test('nextProbeDelay: the interval, or the start interval while starting, cut at the end of the start period', () => {
+test('nextProbeDelay: the start interval while starting inside the start period, else the interval', () => {
   const p = { ...probe, intervalMs: 30_000, startPeriodMs: 60_000, startIntervalMs: 5_000 };
   assert.equal(nextProbeDelay(p, 'starting', startedAt, startedAt), 5_000);
   assert.equal(nextProbeDelay(p, 'healthy', startedAt, startedAt), 30_000);
-  assert.equal(nextProbeDelay(p, 'starting', startedAt, startedAt + 50_000), 10_000);
+  assert.equal(nextProbeDelay(p, 'starting', startedAt, startedAt + 58_000), 5_000);
+  assert.equal(nextProbeDelay({ ...p, intervalMs: 3_600_000 }, 'starting', startedAt, startedAt + 1_000), 5_000);
   assert.equal(nextProbeDelay(p, 'starting', startedAt, startedAt + 70_000), 30_000);
   assert.equal(nextProbeDelay(probe, 'starting', startedAt, startedAt), 1_000);
 });

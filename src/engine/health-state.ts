@@ -111,14 +111,12 @@ export function nextHealth(current: HealthState, result: HealthcheckResult, prob
 }
 
 /**
- * The wait before the next probe: the interval, but the start interval while the container is
- * still starting inside its start period, and never past the end of that period.
+ * The wait before the next probe: the start interval while the container is still starting inside
+ * its start period, else the interval. As in dockerd, a probe scheduled inside the period may land
+ * after it ends; nothing shortens the wait to the period's end.
  */
 export function nextProbeDelay(probe: Probe, status: HealthStatus, startedAtMs: number, nowMs: number): number {
-  const elapsed = nowMs - startedAtMs;
-  if (elapsed >= probe.startPeriodMs) return probe.intervalMs;
-  const remaining = probe.startPeriodMs - elapsed;
-  if (remaining < probe.intervalMs) return remaining;
+  if (nowMs - startedAtMs >= probe.startPeriodMs) return probe.intervalMs;
   return status === 'starting' ? probe.startIntervalMs : probe.intervalMs;
 }
 

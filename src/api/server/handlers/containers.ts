@@ -21,6 +21,9 @@ export function containerRoutes(r: Router, s: ApiServices): void {
       HostConfig?: Partial<HostConfig>;
       NetworkingConfig?: NetworkingConfig;
     };
+    // StartInterval came with API 1.44; dockerd drops it from older clients' requests, and every
+    // request here is at most 1.41. An image's HEALTHCHECK --start-interval still applies.
+    if (config.Healthcheck) delete config.Healthcheck.StartInterval;
     const name = ctx.query.get('name') || undefined;
     const created = await c.create({ ...(name && { name }), config, hostConfig: hostConfig ?? null, networkingConfig: networkingConfig ?? null });
     sendJson(ctx.res!, 201, { Id: created.id, Warnings: created.warnings });
