@@ -17,6 +17,10 @@ export interface DaemonConfig {
   seccompProfile: string;
   conmon: string;
   group: string;
+  /** Run an init as PID 1 in containers that do not say (`--init` decides per container). */
+  init: boolean;
+  /** The init binary for --init; unset: the first of the usual places that exists. */
+  initPath?: string;
 }
 
 export const defaultConfigFile = '/etc/berth/daemon.json';
@@ -35,6 +39,8 @@ Options:
   -p, --pidfile string          Path to use for the daemon PID file (default "<exec-root>/berthd.pid")
       --seccomp-profile string  Docker-format seccomp profile (default "/usr/share/containers/seccomp.json")
       --group string            Group that may use the unix socket (default "docker" if it exists)
+      --init                    Run an init in the container to forward signals and reap processes
+      --init-path string        Path to the docker-init binary (default: tini-static or catatonit)
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
   -h, --help                    Print usage
 `;
@@ -51,12 +57,14 @@ interface FileConfig {
   'seccomp-profile'?: string;
   group?: string;
   conmon?: string;
+  init?: boolean;
+  'init-path'?: string;
 }
 
 const knownFileKeys = new Set([
   'data-root', 'exec-root', 'hosts', 'default-runtime', 'runtimes', 'log-level', 'cgroup-parent', 'pidfile',
   'seccomp-profile', 'group', 'conmon', 'live-restore', 'registry-mirrors', 'insecure-registries', 'log-driver',
-  'default-address-pools', 'debug',
+  'default-address-pools', 'debug', 'init', 'init-path',
 ]);
 
 export async function loadConfig(argv: string[]): Promise<DaemonConfig | 'help'> {
@@ -74,6 +82,8 @@ export async function loadConfig(argv: string[]): Promise<DaemonConfig | 'help'>
         pidfile: { type: 'string', short: 'p' },
         'seccomp-profile': { type: 'string' },
         group: { type: 'string' },
+        init: { type: 'boolean' },
+        'init-path': { type: 'string' },
         'log-level': { type: 'string', short: 'l' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -115,5 +125,7 @@ export async function loadConfig(argv: string[]): Promise<DaemonConfig | 'help'>
     seccompProfile: f['seccomp-profile'] ?? file['seccomp-profile'] ?? '/usr/share/containers/seccomp.json',
     conmon: file.conmon ?? '/usr/bin/conmon',
     group: f.group ?? file.group ?? 'docker',
+    init: f.init ?? file.init ?? false,
+    ...((f['init-path'] ?? file['init-path']) && { initPath: f['init-path'] ?? file['init-path'] }),
   };
 }

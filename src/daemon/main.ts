@@ -1,3 +1,4 @@
+import { findInitBinary } from '../runtime/init-binary.js';
 import { access, chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import type { Server } from 'node:http';
@@ -140,6 +141,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   }
   const conmonVersion = /version\s+(\S+)/.exec((await runCommand(cfg.conmon, ['--version'])).stdout)?.[1] ?? 'unknown';
 
+  const initPath = await findInitBinary(cfg.initPath);
   const driver = new RuntimeDriver({ execRoot: cfg.execRoot, conmon: cfg.conmon, runtimes, defaultRuntime: cfg.defaultRuntime, log });
   await driver.init();
   const events = new EventBus();
@@ -154,6 +156,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     host,
     log,
     cgroupParent: cfg.cgroupParent,
+    init: { byDefault: cfg.init, ...(initPath && { path: initPath }) },
   });
   const images = new ImageService({
     store: imageStore,

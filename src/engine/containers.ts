@@ -35,7 +35,12 @@ export interface ContainerServiceDeps {
   host: HostFacts;
   log: Logger;
   cgroupParent: string;
+  /** The init (tini, catatonit) bind-mounted as /sbin/docker-init for `--init`; `byDefault` is daemon.json's `init`. */
+  init?: { path?: string; byDefault: boolean };
 }
+
+/** Where `--init` puts the init inside the container, as dockerd does. */
+export const containerInitPath = '/sbin/docker-init';
 
 export interface CreateRequest {
   name?: string;
@@ -317,6 +322,7 @@ export class ContainerService {
       UTSMode: h.UTSMode ?? '',
       UsernsMode: h.UsernsMode ?? '',
       ShmSize: h.ShmSize || defaultShmSize,
+      ...(typeof h.Init === 'boolean' && { Init: h.Init }),
       ...(h.Sysctls && { Sysctls: h.Sysctls }),
       Runtime: h.Runtime || this.d.driver.defaultRuntime,
       Isolation: h.Isolation ?? '',
@@ -449,10 +455,14 @@ export class ContainerService {
       const caps = effectiveCapabilities({ privileged: hc.Privileged, capAdd: hc.CapAdd, capDrop: hc.CapDrop, available: this.d.host.capabilities });
       const seccompUnconfined = (hc.SecurityOpt ?? []).some((o) => /^seccomp[=:]unconfined$/.test(o));
       const profile = this.d.host.seccompProfile;
+      const withInit = hc.Init ?? this.d.init?.byDefault ?? false;
+      const initPath = this.d.init?.path;
+      if (withInit && !initPath) throw invalidArgument('--init: no init binary found on the host (install tini or set init-path in daemon.json)');
       const spec = buildSpec({
         rootfs,
         readonlyRootfs: hc.ReadonlyRootfs,
-        args: [rec.path, ...rec.args],
+        args: withInit ? [containerInitPath, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
+        ...(withInit && initPath && { extraMounts: [{ destination: containerInitPath, type: 'bind', source: initPath, options: ['bind', 'ro'] }] }),
         env: containerEnv({ env: rec.config.Env ?? [], hostname: rec.config.Hostname, tty: rec.config.Tty, defaultPath, home: user.home }),
         cwd,
         user,
