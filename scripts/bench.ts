@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: how long `run --rm busybox true` takes through berthd, next to the floor on this
- * machine, all measured in one run. Variants are interleaved round-robin so a noisy neighbour or a
- * warming cache affects all of them alike. Prints medians and spread; asserts nothing.
+ * machine, all measured in one run. `npm run bench -- exec`: the same for `exec CONTAINER true` in
+ * a running container. Variants are interleaved round-robin so a noisy neighbour or a warming cache
+ * affects all of them alike. Prints medians and spread; asserts nothing.
  *
  *   BENCH_N=40 npm run bench          (iterations per variant, default 30)
  */
@@ -36,7 +37,58 @@ function stats(xs: number[]): { median: number; p10: number; p90: number; min: n
   return { median: q(0.5), p10: q(0.1), p90: q(0.9), min: s[0]! };
 }
 
+type Variant = [string, () => Promise<number>];
+
+async function measure(title: string, all: Variant[]): Promise<void> {
+  // A variant that cannot run at all (a command not written yet) is reported and left out.
+  const variants: Variant[] = [];
+  for (const v of all) {
+    try {
+      for (let i = 0; i < 3; i++) await v[1]();
+      variants.push(v);
+    } catch (err) {
+      process.stdout.write(`${v[0]}: not measured: ${err instanceof Error ? err.message.trim() : String(err)}\n`);
+    }
+  }
+  const results = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+  for (let i = 0; i < n; i++) {
+    for (const [name, fn] of variants) results.get(name)!.push(await fn());
+  }
+  const width = Math.max(...variants.map(([name]) => name.length));
+  process.stdout.write(`${title}, ${n} runs each, interleaved (ms)\n`);
+  process.stdout.write(`${'variant'.padEnd(width)}  median     p10     p90     min\n`);
+  for (const [name] of variants) {
+    const s = stats(results.get(name)!);
+    process.stdout.write(`${name.padEnd(width)}  ${s.median.toFixed(1).padStart(6)}  ${s.p10.toFixed(1).padStart(6)}  ${s.p90.toFixed(1).padStart(6)}  ${s.min.toFixed(1).padStart(6)}\n`);
+  }
+}
+
+/** `exec true` in running containers, through both CLIs, next to the runtime's own `exec`. */
+async function benchExec(): Promise<void> {
+  const d = await startDaemon();
+  try {
+    const berth = join(repoRoot, 'bin', 'berth.js');
+    for (const runtime of ['runc', 'crun']) {
+      const r = await d.docker(['run', '-d', '--name', `bench-${runtime}`, '--network', 'none', '--runtime', runtime, 'busybox', 'sleep', '3600']);
+      if (r.code !== 0) throw new Error(r.stderr);
+    }
+    const id = (await d.docker(['inspect', '-f', '{{.Id}}', 'bench-runc'])).stdout.trim();
+    const runtimeRoot = join(d.execRoot, 'runtime', 'runc');
+    await measure('exec CONTAINER true', [
+      ['docker CLI → berthd (runc)', () => timeCommand(dockerCli, ['exec', 'bench-runc', 'true'], d.env)],
+      ['docker CLI → berthd (crun)', () => timeCommand(dockerCli, ['exec', 'bench-crun', 'true'], d.env)],
+      ['berth CLI → berthd (runc)', () => timeCommand(process.execPath, ['--', berth, 'exec', 'bench-runc', 'true'], d.env)],
+      ['floor: runc exec alone', () => timeCommand('runc', ['--root', runtimeRoot, 'exec', id, 'true'], {})],
+      ['docker CLI alone (docker --version)', () => timeCommand(dockerCli, ['--version'], {})],
+    ]);
+  } finally {
+    const leaks = await d.cleanup();
+    if (leaks.length) process.stderr.write(`leaked: ${leaks.join(', ')}\n`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'exec') return benchExec();
   if (!syscalls) throw new Error('the native addon is not built: run npm run build');
   const d = await startDaemon();
   const floorDir = `${d.base}/floor`;
@@ -93,7 +145,7 @@ async function main(): Promise<void> {
     };
 
     const berth = join(repoRoot, 'bin', 'berth.js');
-    const variants: Array<[string, () => Promise<number>]> = [
+    await measure('run --rm busybox true', [
       ['docker CLI → berthd (runc)', () => timeCommand(dockerCli, ['run', '--rm', '--network', 'none', 'busybox', 'true'], d.env)],
       ['berth CLI → berthd (runc)', () => timeCommand(process.execPath, ['--', berth, 'run', '--rm', '--network', 'none', 'busybox', 'true'], d.env)],
       ['docker CLI → berthd (crun)', () => timeCommand(dockerCli, ['run', '--rm', '--network', 'none', '--runtime', 'crun', 'busybox', 'true'], d.env)],
@@ -101,19 +153,7 @@ async function main(): Promise<void> {
       ['floor with the default seccomp profile', floor('seccomp')],
       ['docker CLI alone (docker --version)', () => timeCommand(dockerCli, ['--version'], {})],
       ['berth CLI alone (berth --version)', () => timeCommand(process.execPath, ['--', berth, '--version'], {})],
-    ];
-    const results = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-    for (let i = 0; i < 3; i++) for (const [, fn] of variants) await fn();
-    for (let i = 0; i < n; i++) {
-      for (const [name, fn] of variants) results.get(name)!.push(await fn());
-    }
-    const width = Math.max(...variants.map(([name]) => name.length));
-    process.stdout.write(`run --rm busybox true, ${n} runs each, interleaved (ms)\n`);
-    process.stdout.write(`${'variant'.padEnd(width)}  median     p10     p90     min\n`);
-    for (const [name] of variants) {
-      const s = stats(results.get(name)!);
-      process.stdout.write(`${name.padEnd(width)}  ${s.median.toFixed(1).padStart(6)}  ${s.p10.toFixed(1).padStart(6)}  ${s.p90.toFixed(1).padStart(6)}  ${s.min.toFixed(1).padStart(6)}\n`);
-    }
+    ]);
   } finally {
     // `runc run` deletes each floor container itself when it exits; the daemon cleanup removes the rest.
     const leaks = await d.cleanup();
