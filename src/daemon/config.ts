@@ -21,6 +21,8 @@ export interface DaemonConfig {
   init: boolean;
   /** The init binary for --init; unset: the first of the usual places that exists. */
   initPath?: string;
+  /** Remount a cgroup hierarchy with favordynmods at start (runtime/cgroup-tuning.ts says why). */
+  cgroupFavorDynmods: boolean;
 }
 
 export const defaultConfigFile = '/etc/berth/daemon.json';
@@ -59,12 +61,13 @@ interface FileConfig {
   conmon?: string;
   init?: boolean;
   'init-path'?: string;
+  'cgroup-favordynmods'?: boolean;
 }
 
 const knownFileKeys = new Set([
   'data-root', 'exec-root', 'hosts', 'default-runtime', 'runtimes', 'log-level', 'cgroup-parent', 'pidfile',
   'seccomp-profile', 'group', 'conmon', 'live-restore', 'registry-mirrors', 'insecure-registries', 'log-driver',
-  'default-address-pools', 'debug', 'init', 'init-path',
+  'default-address-pools', 'debug', 'init', 'init-path', 'cgroup-favordynmods',
 ]);
 
 export async function loadConfig(argv: string[]): Promise<DaemonConfig | 'help'> {
@@ -126,6 +129,7 @@ export async function loadConfig(argv: string[]): Promise<DaemonConfig | 'help'>
     conmon: file.conmon ?? '/usr/bin/conmon',
     group: f.group ?? file.group ?? 'docker',
     init: f.init ?? file.init ?? false,
+    cgroupFavorDynmods: file['cgroup-favordynmods'] ?? true,
     ...((f['init-path'] ?? file['init-path']) && { initPath: f['init-path'] ?? file['init-path'] }),
   };
 }

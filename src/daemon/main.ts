@@ -1,3 +1,4 @@
+import { favorDynamicCgroupMigrations } from '../runtime/cgroup-tuning.js';
 import { findInitBinary } from '../runtime/init-binary.js';
 import { access, chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
@@ -142,6 +143,11 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   const conmonVersion = /version\s+(\S+)/.exec((await runCommand(cfg.conmon, ['--version'])).stdout)?.[1] ?? 'unknown';
 
   const initPath = await findInitBinary(cfg.initPath);
+  if (cfg.cgroupFavorDynmods) {
+    const tuned = await favorDynamicCgroupMigrations();
+    if (tuned.changed) log.info('cgroup migrations made cheap (favordynmods)', { mount: tuned.changed });
+    if (tuned.error) log.warn('could not set favordynmods; every start and exec waits for an RCU grace period', { err: tuned.error });
+  }
   const driver = new RuntimeDriver({ execRoot: cfg.execRoot, conmon: cfg.conmon, runtimes, defaultRuntime: cfg.defaultRuntime, log });
   await driver.init();
   const events = new EventBus();
