@@ -45,7 +45,7 @@ export interface CommitRequest {
  * the container's, so they are never a change; here the diff leaves them out while they are still
  * the empty file or directory runc made.
  */
-const runtimeMountPoints = [
+export const runtimeMountPoints: readonly string[] = [
   '/dev',
   '/dev/console',
   '/dev/mqueue',
