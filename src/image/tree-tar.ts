@@ -41,6 +41,14 @@ export class DirHandle {
     return h;
   }
 
+  /**
+   * A second handle on the same directory, to be closed on its own. The /proc/self/fd link is
+   * followed on purpose (O_NOFOLLOW would refuse it): it leads to exactly this directory.
+   */
+  async dup(): Promise<DirHandle> {
+    return new DirHandle(await open(this.path, fsc.O_RDONLY | fsc.O_DIRECTORY));
+  }
+
   /** The directory itself, as a path the kernel resolves to exactly this open directory. */
   get path(): string {
     return `/proc/self/fd/${this.fh.fd}`;
