@@ -2,6 +2,7 @@ import { apiVersion } from '../api/types/index.js';
 import type { DaemonAddress } from './address.js';
 import { Connection, type PingResult } from './connection.js';
 import { ContainerApi } from './containers.js';
+import { ExecApi } from './exec.js';
 import { ImageApi } from './images.js';
 import { NetworkApi } from './networks.js';
 import { SystemApi } from './system.js';
@@ -26,6 +27,7 @@ export class Client {
   readonly system: SystemApi;
   readonly networks: NetworkApi;
   readonly volumes: VolumeApi;
+  readonly exec: ExecApi;
   private readonly conn: Connection;
 
   constructor(opts: ClientOptions) {
@@ -36,6 +38,7 @@ export class Client {
     this.system = new SystemApi(this.conn);
     this.networks = new NetworkApi(this.conn);
     this.volumes = new VolumeApi(this.conn);
+    this.exec = new ExecApi(this.conn);
   }
 
   get address(): DaemonAddress {

@@ -3,6 +3,7 @@ export { Client, type ClientOptions } from './client.js';
 export { defaultHost, parseDaemonAddress, type DaemonAddress } from './address.js';
 export { ConnectionError, DaemonError, kindForStatus } from './errors.js';
 export type { AttachOptions, ContainerListOptions, ContainerWait, LogsOptions, RemoveOptions, StopOptions, WaitCondition } from './containers.js';
+export type { ExecCreateRequest, ExecInspect } from './exec.js';
 export type { ImportOptions } from './images.js';
 export type { EventRecord, EventsOptions } from './system.js';
 export type { Filters } from './query.js';

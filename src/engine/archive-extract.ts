@@ -99,6 +99,54 @@ async function setAttrs(path: string, owner: { uid: number; gid: number }, mode:
   }
 }
 
+/**
+ * Reads the whole archive once before anything is written, so that a bad archive changes nothing:
+ * names that climb out, hard links that point out, entry types berth cannot create, and (with
+ * noOverwriteDirNonDir) replacements of a directory by a non-directory or back, as the tree is now.
+ * dockerd finds these one entry at a time, after writing the entries before them.
+ */
+export async function validateArchive(view: ContainerView, dest: Location, destPath: string, input: AsyncIterable<Buffer>, opts: ExtractOptions): Promise<void> {
+  const extract = tar.extract();
+  const source = Readable.from(decompressed(input));
+  source.on('error', (err) => extract.destroy(err));
+  source.pipe(extract as unknown as NodeJS.WritableStream);
+  try {
+    for await (const entry of extract) {
+      if (opts.signal?.aborted) throw cancelled(opts.signal);
+      entry.resume();
+      const hdr = entry.header;
+      const name = cleanPath(hdr.name.replace(/^\/+/, ''));
+      if (name === '.') continue;
+      if (!isLocal(name)) throw internal(`invalid entry name "${hdr.name}"`);
+      if (hdr.type === 'link') {
+        const cleaned = cleanPath(hdr.linkname.replace(/^\/+/, ''));
+        if (cleaned === '.' || !isLocal(cleaned)) throw internal(`invalid hardlink target "${hdr.linkname}"`);
+      }
+      if (!['directory', 'file', 'contiguous-file', 'symlink', 'link', 'character-device', 'block-device', 'fifo'].includes(hdr.type)) {
+        throw internal(`unhandled tar header type ${String(hdr.type)}`);
+      }
+      if (!opts.noOverwriteDirNonDir) continue;
+      let loc: Location;
+      try {
+        loc = await view.resolve(dest.path === '/' ? `/${name}` : `${dest.path}/${name}`);
+      } catch {
+        // A parent is missing (it will be created) or not a directory (extraction will say so).
+        continue;
+      }
+      try {
+        const existing = loc.name === undefined ? await loc.dir.stat() : await lstat(loc.dir.child(loc.name)).catch(() => undefined);
+        if (existing?.isDirectory() && hdr.type !== 'directory') throw internal(`cannot overwrite directory "${name}" with non-directory "${destPath}"`);
+        if (existing && !existing.isDirectory() && hdr.type === 'directory') throw internal(`cannot overwrite non-directory "${name}" with directory "${destPath}"`);
+      } finally {
+        await loc.dir.close();
+      }
+    }
+  } finally {
+    source.unpipe();
+    source.destroy();
+  }
+}
+
 export async function extractArchive(view: ContainerView, dest: Location, destPath: string, input: AsyncIterable<Buffer>, opts: ExtractOptions): Promise<void> {
   const extract = tar.extract();
   const source = Readable.from(decompressed(input));

@@ -1,7 +1,9 @@
-import { constants as fsc } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants as fsc, createReadStream, createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { BerthError, cancelled, conflict, errnoCode, internal, invalidArgument, messageOf, notFound } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ContentStore } from '../content/store.js';
@@ -10,7 +12,7 @@ import { DirHandle, TarWriter } from '../image/tree-tar.js';
 import { parseGroup, parsePasswd } from '../runtime/user.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
 import { archiveLocation } from './archive-read.js';
-import { extractArchive } from './archive-extract.js';
+import { extractArchive, validateArchive } from './archive-extract.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerService } from './containers.js';
 import type { EventBus } from './events.js';
@@ -139,13 +141,15 @@ export class ContainerFiles {
           if (!mount && rec.hostConfig.ReadonlyRootfs) throw invalidArgument('container rootfs is marked read-only');
           const chown = req.copyUIDGID ? await containerOwner(view, rec.config.User ?? '') : undefined;
           const destDir: Location = dest.name === undefined ? dest : { dir: await ContainerView.openDir(dest), path: dest.path, ...(dest.mount && { mount: dest.mount }) };
+          const opts = { noOverwriteDirNonDir: req.noOverwriteDirNonDir, ...(chown && { chown }), ...(req.signal && { signal: req.signal }) };
+          // The body is kept (next to the container's record) so it can be checked whole first.
+          const spool = join(this.containerDir(rec.id), `.archive-${randomBytes(8).toString('hex')}.tar`);
           try {
-            await extractArchive(view, destDir, dest.path, body, {
-              noOverwriteDirNonDir: req.noOverwriteDirNonDir,
-              ...(chown && { chown }),
-              ...(req.signal && { signal: req.signal }),
-            });
+            await pipeline(Readable.from(body), createWriteStream(spool, { mode: 0o600 }), ...(req.signal ? [{ signal: req.signal }] : []));
+            await validateArchive(view, destDir, dest.path, createReadStream(spool), opts);
+            await extractArchive(view, destDir, dest.path, createReadStream(spool), opts);
           } finally {
+            await rm(spool, { force: true });
             if (destDir !== dest) await destDir.dir.close();
           }
         } finally {

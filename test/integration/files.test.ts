@@ -163,12 +163,12 @@ test('PUT extracts into a directory, merges directories, replaces files; with no
   assert.equal(r.body.length, 0);
   assert.equal(await sh('st', 'cat /data/new/a.txt /data/f; stat -c %a /data/new /data/f'), 'Areplaced750\n600\n');
 
-  const fileOverDir = await put('st', '/data', await makeTar([{ name: 'new', content: 'x' }]), '&noOverwriteDirNonDir=true');
+  const fileOverDir = await put('st', '/data', await makeTar([{ name: 'fresh', content: 'x' }, { name: 'new', content: 'x' }]), '&noOverwriteDirNonDir=true');
   assert.equal(fileOverDir.status, 500);
   assert.deepEqual(fileOverDir.json(), { message: 'cannot overwrite directory "new" with non-directory "/data"' });
   const dirOverFile = await put('st', '/data', await makeTar([{ name: 'f/', type: 'directory' }]), '&noOverwriteDirNonDir=true');
   assert.deepEqual(dirOverFile.json(), { message: 'cannot overwrite non-directory "f" with directory "/data"' });
-  assert.equal(await sh('st', 'cat /data/new/a.txt /data/f'), 'Areplaced', 'a refused PUT changed something');
+  assert.equal(await sh('st', 'cat /data/new/a.txt /data/f; ls /data/fresh 2>/dev/null || echo no-fresh'), 'Areplacedno-fresh\n', 'a refused PUT changed something');
 
   // Without the flag dockerd replaces either way.
   assert.equal((await put('st', '/data', await makeTar([{ name: 'new', content: 'now a file' }]))).status, 200);
@@ -229,12 +229,16 @@ test('a stopped container can be read and written; a read-only rootfs refuses wr
 });
 
 test('PUT refuses entries that climb out and hard links to outside files', async () => {
-  const climbing = await put('st', '/data', await makeTar([{ name: '../../../../../../../..' + sentinelDir + '/pwned', content: 'x' }]));
+  const climbing = await put('st', '/data', await makeTar([{ name: 'written-first', content: 'x' }, { name: '../../../../../../../..' + sentinelDir + '/pwned', content: 'x' }]));
   assert.equal(climbing.status, 500);
   assert.match(climbing.json<{ message: string }>().message, /^invalid entry name "\.\.\//);
   const hard = await put('st', '/data', await makeTar([{ name: 'h', type: 'link', linkname: '../../../../../../..' + sentinelDir + '/secret.txt' }]));
   assert.equal(hard.status, 500);
   assert.match(hard.json<{ message: string }>().message, /^invalid hardlink target/);
+  // The whole archive is checked before anything is written: bad input changes nothing.
+  assert.equal((await head('st', '/data/written-first')).status, 404);
+  const id = (await d.docker(['inspect', '-f', '{{.Id}}', 'st'])).stdout.trim();
+  assert.deepEqual(readdirSync(`${d.dataRoot}/containers/${id}`).filter((n) => n.startsWith('.archive-')), [], 'a spooled body was left behind');
   sentinelUntouched();
 });
 
@@ -339,6 +343,10 @@ test('export streams the merged root file system of a stopped container: additio
   assert.deepEqual(entries.filter((e) => e.name === 'bin/sh' || e.name === 'bin/busybox').map((e) => [e.type, e.linkname]), [['link', first.name], ['link', first.name]]);
   const ev = await d.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'container=exp', '--format', '{{.Action}}']);
   assert.ok(ev.stdout.split('\n').includes('export'), ev.stdout);
+  // dockerd's events for the archive endpoints.
+  const stEvents = await d.docker(['events', '--since', '0', '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'container=st', '--format', '{{.Action}}']);
+  assert.ok(stEvents.stdout.split('\n').includes('archive-path'), stEvents.stdout);
+  assert.ok(stEvents.stdout.split('\n').includes('extract-to-dir'), stEvents.stdout);
   const missing = await api(d.socket, 'GET', '/v1.41/containers/nosuch/export');
   assert.equal(missing.status, 404);
   assert.deepEqual(missing.json(), { message: 'No such container: nosuch' });
