@@ -10,7 +10,7 @@ import type { ContainerConfig as RunConfig } from '../oci/image.js';
 import { mediaTypes } from '../oci/image.js';
 import { familiarString, fullName } from '../oci/reference.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
-import type { ContainerRecord } from './container-record.js';
+import { containerEventAttrs, type ContainerRecord } from './container-record.js';
 import { containerInitPath, type ContainerService } from './containers.js';
 import type { EventBus } from './events.js';
 import type { ImageService } from './images.js';
@@ -98,20 +98,14 @@ export class ContainerCommits {
         );
       }
       try {
-        const id = await this.createImage(rec, config, req);
+        // The new blob and layer belong to no image until the record is added: no collection meanwhile.
+        const id = await this.d.images.holdGarbage(() => this.createImage(rec, config, req));
         let imageRef = '';
         if (ref) {
           await this.d.images.tag(id, fullName(ref), ref.tag!);
           imageRef = familiarString(ref);
         }
-        this.d.events.publish('container', 'commit', rec.id, {
-          ...(rec.config.Labels ?? {}),
-          comment: req.comment ?? '',
-          image: rec.config.Image,
-          imageID: id,
-          imageRef,
-          name: rec.name.slice(1),
-        });
+        this.d.events.publish('container', 'commit', rec.id, containerEventAttrs(rec, { comment: req.comment ?? '', imageID: id, imageRef }));
         return id;
       } finally {
         if (paused) {

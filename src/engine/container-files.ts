@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsc, createReadStream, createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError, cancelled, conflict, errnoCode, internal, invalidArgument, messageOf, notFound } from '../common/errors.js';
@@ -13,7 +13,7 @@ import { parseGroup, parsePasswd } from '../runtime/user.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
 import { archiveLocation } from './archive-read.js';
 import { extractArchive, validateArchive } from './archive-extract.js';
-import type { ContainerRecord } from './container-record.js';
+import { containerEventAttrs, type ContainerRecord } from './container-record.js';
 import type { ContainerService } from './containers.js';
 import type { EventBus } from './events.js';
 import type { ImageService } from './images.js';
@@ -48,12 +48,8 @@ export interface ExtractRequest {
 export class ContainerFiles {
   constructor(readonly d: ContainerFilesDeps) {}
 
-  /**
-   * Where the container's network files are (ContainerStore's layout, next to the snapshotter's
-   * directory under the data root): ContainerService does not expose its store.
-   */
   private containerDir(id: string): string {
-    return join(dirname(this.d.snapshotter.root), 'containers', id);
+    return this.d.containers.containerDir(id);
   }
 
   private async withView<T>(idOrName: string, fn: (view: ContainerView, rec: ContainerRecord) => Promise<T>): Promise<T> {
@@ -117,7 +113,7 @@ export class ContainerFiles {
         } finally {
           await loc.dir.close();
         }
-        this.d.events.publish('container', 'archive-path', rec.id, eventAttrs(rec));
+        this.d.events.publish('container', 'archive-path', rec.id, containerEventAttrs(rec));
       });
     } catch (err) {
       if (started) throw err;
@@ -155,7 +151,7 @@ export class ContainerFiles {
         } finally {
           await dest.dir.close();
         }
-        this.d.events.publish('container', 'extract-to-dir', rec.id, eventAttrs(rec));
+        this.d.events.publish('container', 'extract-to-dir', rec.id, containerEventAttrs(rec));
       });
     } catch (err) {
       throw this.pathError(err, path, idOrName);
@@ -187,7 +183,7 @@ export class ContainerFiles {
       } finally {
         await root.close();
       }
-      this.d.events.publish('container', 'export', cur.id, eventAttrs(cur));
+      this.d.events.publish('container', 'export', cur.id, containerEventAttrs(cur));
     });
   }
 }
@@ -202,9 +198,6 @@ function tarWriter(signal?: AbortSignal): TarWriter {
   return tw;
 }
 
-function eventAttrs(rec: ContainerRecord): Record<string, string> {
-  return { ...(rec.config.Labels ?? {}), image: rec.config.Image, name: rec.name.slice(1) };
-}
 
 /**
  * The HEAD stat: lstat of the path (a trailing `/` follows a symlink, as the kernel does); for a

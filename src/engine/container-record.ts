@@ -135,3 +135,8 @@ export class ContainerStore {
     await this.trash.drain();
   }
 }
+
+/** The attributes dockerd puts on a container's events: its labels, then image and name (and extras). */
+export function containerEventAttrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...(rec.config.Labels ?? {}), image: rec.config.Image, name: rec.name.slice(1), ...extra };
+}

@@ -20,7 +20,7 @@ import type { SeccompSpec } from '../oci/runtime-spec.js';
 import { buildSpec, containerEnv, defaultMaskedPaths, defaultReadonlyPaths } from '../runtime/spec.js';
 import { resolveUserInRoot } from '../runtime/user.js';
 import { AttachSession } from './attach-session.js';
-import { ContainerStore, isActive, validateName, type ContainerRecord, type ContainerStatus } from './container-record.js';
+import { ContainerStore, containerEventAttrs, isActive, validateName, type ContainerRecord, type ContainerStatus } from './container-record.js';
 import type { EventBus } from './events.js';
 import { matchAny, matchLabels, validateFilterKeys, type Filters } from './filters.js';
 import { healthAtStart, healthLabel, mergeHealthcheck, probeOf, validateHealthcheck, type HealthState } from './health-state.js';
@@ -188,6 +188,11 @@ export class ContainerService {
   /** Snapshot paths of a container's writable layer (for diff and commit). */
   upperDir(id: string): string {
     return this.d.snapshotter.upperPath(id);
+  }
+
+  /** The container's own directory: its record and the files bind-mounted into it (hosts, resolv.conf). */
+  containerDir(id: string): string {
+    return this.d.store.containerDir(id);
   }
 
   list(): ContainerRecord[] {
@@ -399,7 +404,7 @@ export class ContainerService {
   }
 
   private eventAttrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
-    return { ...(rec.config.Labels ?? {}), image: rec.config.Image, name: rec.name.slice(1), ...extra };
+    return containerEventAttrs(rec, extra);
   }
 
   // ---------------------------------------------------------------- start
@@ -859,6 +864,8 @@ export class ContainerService {
   async remove(idOrName: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.find(idOrName);
     const id = rec.id;
+    // Checked first too, so that `rm -f` of a container being committed or copied kills nothing.
+    if (this.leases.has(id)) throw conflict(`container ${id} is busy: its files are being read or copied`);
     if (rec.state.Status === 'restarting') {
       if (!opts.force) {
         throw conflict(`You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);

@@ -47,6 +47,9 @@ export interface ImageView {
  */
 export class ImageService {
   private readonly lock = new KeyedMutex();
+  /** Writers of blobs and layers not yet referenced by an image record (commit); see holdGarbage. */
+  private holds = 0;
+  private collectionSkipped = false;
 
   constructor(private readonly d: ImageServiceDeps) {}
 
@@ -189,7 +192,8 @@ export class ImageService {
           throw conflict(`conflict: unable to remove repository reference "${nameOrId}" (must force) - container ${users[0]!.id.slice(0, 12)} is using its referenced image ${shortHex(rec.id)}`);
         }
         await this.untag(named, rec.id, out);
-        if (!last || users.length > 0) return out;
+        // An image other images are built on keeps existing, untagged, as in dockerd.
+        if (!last || users.length > 0 || this.d.store.children(rec.id).length > 0) return out;
       } else {
         if (this.d.store.children(rec.id).length > 0) {
           throw conflict(`conflict: unable to delete ${shortHex(rec.id)} (cannot be forced) - image has dependent child images`);
@@ -232,8 +236,31 @@ export class ImageService {
     return out;
   }
 
+  /**
+   * Runs `fn` while garbage collection keeps its hands off: what `fn` writes (a blob, a layer) is
+   * unreferenced until it adds its image record, and an rmi or prune meanwhile would delete it.
+   * A collection skipped meanwhile runs when the last hold ends.
+   */
+  async holdGarbage<T>(fn: () => Promise<T>): Promise<T> {
+    this.holds++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.holds === 0 && this.collectionSkipped) {
+        this.collectionSkipped = false;
+        await this.lock
+          .run('images', () => this.collectGarbage())
+          .catch((err: unknown) => this.d.log.warn('deferred garbage collection failed', { err: err instanceof Error ? err : String(err) }));
+      }
+    }
+  }
+
   /** Removes layers and blobs that no image references; returns the chain ids of removed layers. */
   private async collectGarbage(): Promise<Digest[]> {
+    if (this.holds > 0) {
+      this.collectionSkipped = true;
+      return [];
+    }
     const chains = new Set<string>();
     const blobs = new Set<string>();
     for (const rec of this.d.store.list()) {

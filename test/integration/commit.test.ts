@@ -316,3 +316,29 @@ test('committing 50 MB of changes (timing printed), and an aborted commit leavin
   const check = await d.docker(['run', '--rm', 'berthtest/big', 'sh', '-c', 'stat -c %s /big; ls /many | wc -l']);
   assert.equal(check.stdout, '52428800\n200\n');
 });
+
+test('rmi of the last name of an image that has a committed child only untags it, as dockerd does', async () => {
+  const c = await commit({ container: 'st', repo: 'child', tag: 'one' });
+  assert.equal(c.status, 201, c.text());
+  const childId = c.json<{ Id: string }>().Id;
+  const created = await d.docker(['create', '--name', 'gc', 'child:one', 'true']);
+  assert.equal(created.code, 0, created.stderr);
+  const g = await commit({ container: 'gc', repo: 'grand', tag: 'one' });
+  assert.equal(g.status, 201, g.text());
+  assert.equal((await d.docker(['rm', 'gc'])).code, 0);
+
+  const before = storeState();
+  const r = await api(d.socket, 'DELETE', '/images/child:one');
+  assert.equal(r.status, 200, r.text());
+  assert.deepEqual(r.json(), [{ Untagged: 'child:one' }]);
+  assert.deepEqual(storeState(), before);
+  assert.equal((await api(d.socket, 'GET', `/images/${childId}/json`)).status, 200);
+  // By id it stays a conflict while the child exists.
+  const byId = await api(d.socket, 'DELETE', `/images/${childId}?force=1`);
+  assert.equal(byId.status, 409);
+  assert.match(byId.json<{ message: string }>().message, /image has dependent child images$/);
+  // Removing the grandchild takes the now dangling parent with it.
+  const rmi = await d.docker(['rmi', 'grand:one']);
+  assert.equal(rmi.code, 0, rmi.stderr);
+  assert.equal((await api(d.socket, 'GET', `/images/${childId}/json`)).status, 404);
+});
