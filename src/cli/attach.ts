@@ -1,58 +1,125 @@
 import type { Readable } from 'node:stream';
-import type { Client, UpgradedConnection } from '../client/index.js';
+import { DaemonError, type Client, type UpgradedConnection } from '../client/index.js';
 import { FrameDecoder } from '../common/stdcopy.js';
 import type { Output } from './command.js';
+import { EscapeProxy, escapeKeys } from './detach-keys.js';
+import { enterRawMode } from './terminal.js';
 
 export interface AttachedStreams {
   stdout: Output;
   stderr: Output;
   /** Piped into the container, then half-closed at its end; absent = half-close at once. */
-  stdin?: Readable;
-  /** A TTY container sends raw bytes instead of frames. */
+  stdin?: Readable & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
+  /** A TTY session: raw bytes instead of frames, and a raw local terminal when stdin is one. */
   tty: boolean;
+  /** With a TTY and stdin: the sequence that detaches (empty: ctrl-p,ctrl-q). */
+  detachKeys?: string;
+  /** false when neither stdout nor stderr is attached (`run -a stdin`): stdin's end ends the session. */
+  output?: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** How a session ended: the daemon ended the output (the process exited), or the user detached. */
+export type SessionEnd = 'ended' | 'detached';
+
+export interface AttachedSession {
+  readonly done: Promise<SessionEnd>;
+  /** Drops the connection (a start that failed); `done` then settles and the terminal is restored. */
+  close(): void;
 }
 
 /**
- * Copies a hijacked attach connection to the terminal: frames to stdout and stderr (raw bytes for a
- * TTY), and stdin to the container. Without stdin the write side is closed at once, as docker does
- * right after the 101. Settles when the daemon ends the output, which it does when the process has
- * exited; what stdin still holds by then does not matter.
+ * docker's hijackedIOStreamer: copies a hijacked attach or exec connection to the terminal (frames
+ * to stdout and stderr, raw bytes for a TTY) and stdin to the container. Without stdin the write
+ * side is closed at once, as docker does right after the 101. With a TTY and a terminal on stdin,
+ * the terminal goes raw and the detach keys are caught here, never sent; the terminal is restored
+ * as soon as the output or the input ends.
  */
-export function pumpAttached(conn: UpgradedConnection, io: AttachedStreams): Promise<void> {
+export async function streamAttached(conn: UpgradedConnection, io: AttachedStreams): Promise<AttachedSession> {
   const { socket, head } = conn;
-  return new Promise((resolve, reject) => {
-    const decoder = new FrameDecoder();
-    const onOutput = (chunk: Buffer) => {
-      if (io.tty) {
-        io.stdout.write(chunk);
-        return;
-      }
-      decoder.push(chunk, (stream, payload) => (stream === 2 ? io.stderr : io.stdout).write(payload));
-    };
-    if (head.length) onOutput(head);
-    socket.on('data', onOutput);
-    socket.once('end', () => resolve());
-    socket.once('close', () => resolve());
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      // A reset after the output ended is just the daemon closing a finished stream.
-      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resolve();
-      else reject(err);
-    });
+  const stdin = io.stdin;
+  const rawInput = io.tty && stdin !== undefined;
+  const restoreTerminal = rawInput ? await enterRawMode(stdin, io.env) : () => {};
+  const proxy = rawInput ? new EscapeProxy(escapeKeys(io.detachKeys ?? '')) : undefined;
 
-    const stdin = io.stdin;
-    if (!stdin) {
-      socket.end();
+  let settle!: (end: SessionEnd) => void;
+  let fail!: (err: Error) => void;
+  const done = new Promise<SessionEnd>((resolve, reject) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return false;
+      finished = true;
+      restoreTerminal();
+      if (stdin) {
+        stdin.off('data', onInput);
+        stdin.pause();
+      }
+      return true;
+    };
+    settle = (end) => {
+      if (finish()) resolve(end);
+    };
+    fail = (err) => {
+      if (finish()) reject(err);
+    };
+  });
+
+  const decoder = new FrameDecoder();
+  const onOutput = (chunk: Buffer) => {
+    if (io.tty) {
+      io.stdout.write(chunk);
       return;
     }
-    stdin.on('data', (chunk: Buffer) => {
-      if (!socket.write(chunk)) {
-        stdin.pause();
-        socket.once('drain', () => stdin.resume());
-      }
-    });
-    stdin.once('end', () => socket.end());
-    stdin.once('error', () => socket.end());
+    decoder.push(chunk, (stream, payload) => (stream === 2 ? io.stderr : io.stdout).write(payload));
+  };
+  if (head.length) onOutput(head);
+  socket.on('data', onOutput);
+  socket.once('end', () => settle('ended'));
+  socket.once('close', () => settle('ended'));
+  socket.once('error', (err: NodeJS.ErrnoException) => {
+    // A reset after the output ended is just the daemon closing a finished stream.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') settle('ended');
+    else fail(err);
   });
+
+  function onInput(chunk: Buffer): void {
+    let data = chunk;
+    if (proxy) {
+      const { forward, detached } = proxy.feed(chunk);
+      if (forward.length) socket.write(forward);
+      if (detached) {
+        settle('detached');
+        socket.destroy();
+        return;
+      }
+      data = Buffer.alloc(0);
+    }
+    if (data.length && !socket.write(data)) {
+      stdin!.pause();
+      socket.once('drain', () => stdin!.resume());
+    }
+  }
+
+  if (!stdin) {
+    socket.end();
+  } else {
+    stdin.on('data', onInput);
+    const inputEnded = () => {
+      socket.end();
+      if (io.output === false) settle('ended');
+    };
+    stdin.once('end', inputEnded);
+    stdin.once('error', inputEnded);
+  }
+  return { done, close: () => socket.destroy() };
+}
+
+/**
+ * docker's client reads no body from a refused upgrade: the user sees only the status
+ * ("unable to upgrade to tcp, received 404"), whatever the daemon said.
+ */
+export function upgradeFailure(err: unknown): unknown {
+  return err instanceof DaemonError ? new Error(`unable to upgrade to tcp, received ${err.status}`) : err;
 }
 
 /** Signals a user sends to an attached `run`/`start -a`, which docker passes on to the container. */

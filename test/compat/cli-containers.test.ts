@@ -210,9 +210,35 @@ test('berth passes signals on to an attached container', async () => {
   assert.equal(out, 'ready\ngot-int\n');
 });
 
-test('-t is refused until TTYs are supported', async () => {
-  const r = await d.berth(['run', '-t', '--rm', 'busybox', 'true']);
-  assert.equal(r.code, 125);
-  assert.equal(r.stderr, "berth: the -t/--tty option is not supported yet\n\nRun 'berth run --help' for more information\n");
-  assert.equal((await d.berth(['ps', '-aq'])).stdout, '');
+test('-t without a terminal: raw output; -it wants a terminal on stdin and then creates nothing', async () => {
+  await same(['run', '-t', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; tty; exit 2']);
+  await same(['run', '-it', '--rm', 'busybox', 'true']);
+  await same(['run', '-i', '--tty', '--name', 'never', 'busybox', 'true']);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
+  // docker does not insist on a terminal for start -a; the create request carries Tty and the size.
+  await twin((p) => ['create', '-t', '--name', `${p}-tty`, 'busybox', 'sh', '-c', 'echo in-tty; tty; exit 4']);
+  await twin((p) => ['inspect', '-f', '{{.Config.Tty}} {{.Config.OpenStdin}} {{json .HostConfig.ConsoleSize}}', `${p}-tty`]);
+  await twin((p) => ['start', '-a', `${p}-tty`]);
+  await twin((p) => ['rm', `${p}-tty`]);
+  await twin((p) => ['run', '-dt', '--name', `${p}-dtty`, 'busybox', 'sh', '-c', 'tty']);
+  await twin((p) => ['wait', `${p}-dtty`]);
+  await twin((p) => ['logs', `${p}-dtty`]);
+  await twin((p) => ['rm', `${p}-dtty`]);
+});
+
+test('attach: docker\'s refusals, and a non-TTY attach that pipes stdin in and ends with the container', async () => {
+  await same(['attach', 'nosuch']);
+  await same(['attach']);
+  await twin((p) => ['create', '--name', `${p}-idle`, 'busybox', 'true']);
+  await twin((p) => ['attach', `${p}-idle`]);
+  await twin((p) => ['rm', `${p}-idle`]);
+  await twin((p) => ['run', '-dit', '--name', `${p}-term`, 'busybox', 'sh']);
+  await twin((p) => ['attach', `${p}-term`]);
+  await twin((p) => ['attach', '--detach-keys', 'bogus', '--no-stdin', `${p}-term`]);
+  await twin((p) => ['rm', '-f', `${p}-term`]);
+  // The container answers only what comes through the attached stdin, so its output cannot come
+  // before the attach; its exit status is attach's.
+  await twin((p) => ['run', '-di', '--name', `${p}-att`, 'busybox', 'sh', '-c', 'read line; echo got $line; echo err >&2; exit 6']);
+  await twin((p) => ['attach', `${p}-att`], { input: 'hello\n' });
+  await twin((p) => ['rm', `${p}-att`]);
 });

@@ -1,12 +1,14 @@
 import type { JsonMessage } from '../../api/types/index.js';
 import { jsonLines, type Client } from '../../client/index.js';
 import { isKind } from '../../common/errors.js';
-import { forwardSignals, pumpAttached } from '../attach.js';
+import { forwardSignals, streamAttached, upgradeFailure } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { containerFlags, planContainer, type ContainerPlan } from '../container-options.js';
+import { chosenDetachKeys } from '../detach-keys.js';
 import type { FlagSpec, ParsedFlags } from '../flags.js';
 import { programName } from '../program.js';
 import { StatusError, errorText } from '../status.js';
+import { checkTty, consoleSize, monitorTtySize } from '../terminal.js';
 
 /**
  * `berth run` and `berth create`. `run` does on the wire what CLI 28 does (api-contract.md 1.1):
@@ -18,6 +20,7 @@ import { StatusError, errorText } from '../status.js';
 const runFlags: FlagSpec[] = [
   ...containerFlags,
   { name: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' },
+  { name: 'detach-keys', kind: 'string', help: 'Override the key sequence for detaching a container' },
   { name: 'sig-proxy', kind: 'bool', help: 'Proxy received signals to the process', defaultText: 'true' },
 ];
 
@@ -55,23 +58,28 @@ function runFailure(err: unknown): StatusError {
 }
 
 async function planFor(ctx: CommandContext, flags: ParsedFlags, args: string[], command: string): Promise<ContainerPlan> {
-  if (flags.bool('tty')) {
-    throw new StatusError(125, `${programName}: the -t/--tty option is not supported yet\n\nRun '${programName} ${command} --help' for more information`);
-  }
+  let plan: ContainerPlan;
   try {
-    return await planContainer(flags, args, ctx.env);
+    plan = await planContainer(flags, args, ctx.env);
   } catch (err) {
     throw withHelp(command, err, 125);
   }
+  plan.request.Tty = flags.bool('tty');
+  // docker sends the terminal's size with every create, -t or not.
+  if (plan.request.HostConfig) plan.request.HostConfig.ConsoleSize = consoleSize(ctx.stdout);
+  return plan;
 }
 
 async function runContainer(ctx: CommandContext, flags: ParsedFlags, args: string[]): Promise<number> {
   const plan = await planFor(ctx, flags, args, 'run');
+  const tty = plan.request.Tty === true;
   const detach = flags.bool('detach');
   if (detach) {
     if (plan.attachGiven) throw new StatusError(1, 'conflicting options: cannot specify both --attach and --detach');
     Object.assign(plan.request, { AttachStdin: false, AttachStdout: false, AttachStderr: false, StdinOnce: false });
     plan.attach = { stdin: false, stdout: false, stderr: false };
+  } else if (tty && plan.attach.stdin) {
+    checkTty(true, true, ctx.stdin().isTTY === true);
   }
   const client = ctx.client();
   const api = client.containers;
@@ -81,8 +89,10 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags, args: strin
   } catch (err) {
     throw runFailure(err);
   }
+  // docker 28 proxies signals with a TTY too; a raw terminal sends Ctrl-C as a byte anyway.
   const sigProxy = !flags.changed('sig-proxy') || flags.bool('sig-proxy');
   const stopForwarding = sigProxy ? forwardSignals(client, id) : () => {};
+  let stopResizing = () => {};
   try {
     const attached = plan.attach.stdin || plan.attach.stdout || plan.attach.stderr;
     if (!attached) ctx.stdout.write(`${id}\n`);
@@ -99,24 +109,34 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags, args: strin
       }
       return 0;
     }
+    const detachKeys = chosenDetachKeys(flags.string('detach-keys'), ctx.env);
     const [conn] = await Promise.all([
-      api.attach(id, { stdin: plan.attach.stdin, stdout: plan.attach.stdout, stderr: plan.attach.stderr }),
+      api
+        .attach(id, { stdin: plan.attach.stdin, stdout: plan.attach.stdout, stderr: plan.attach.stderr, ...(detachKeys && { detachKeys }) })
+        .catch((err: unknown) => Promise.reject(upgradeFailure(err))),
       waiter.accepted,
     ]);
-    const output = pumpAttached(conn, {
+    const session = await streamAttached(conn, {
       stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      tty: false,
+      // With a TTY there is one stream; docker sends what comes as stderr to stdout too.
+      stderr: tty ? ctx.stdout : ctx.stderr,
+      tty,
       ...(plan.attach.stdin && { stdin: ctx.stdin() }),
+      detachKeys,
+      output: plan.attach.stdout || plan.attach.stderr,
+      env: ctx.env,
     });
     try {
       await api.start(id);
     } catch (err) {
-      conn.socket.destroy();
+      session.close();
+      await session.done.catch(() => undefined);
       if (plan.autoRemove) await waiter.result.catch(() => undefined);
       throw runFailure(err);
     }
-    await output;
+    if (tty && ctx.stdout.isTTY) stopResizing = monitorTtySize(ctx.stdout, (h, w) => api.resize(id, h, w), { stderr: ctx.stderr });
+    // The user's detach keys leave the container running; docker then exits 0 without a word.
+    if ((await session.done) === 'detached') return 0;
     const status = await waiter.result.catch((err: unknown) => {
       ctx.stderr.write(`error waiting for container: ${errorText(err)}\n`);
       return undefined;
@@ -128,6 +148,7 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags, args: strin
     }
     return status.StatusCode;
   } finally {
+    stopResizing();
     stopForwarding();
   }
 }

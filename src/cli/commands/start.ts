@@ -1,7 +1,9 @@
-import { forwardSignals, pumpAttached } from '../attach.js';
+import { forwardSignals, streamAttached, upgradeFailure } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
+import { chosenDetachKeys } from '../detach-keys.js';
 import type { ParsedFlags } from '../flags.js';
 import { StatusError, errorText } from '../status.js';
+import { monitorTtySize } from '../terminal.js';
 
 /**
  * `berth start`: starts each container, or with -a/-i starts one and stays attached to it, exiting
@@ -38,27 +40,40 @@ async function startAttached(ctx: CommandContext, flags: ParsedFlags, args: stri
   const client = ctx.client();
   const api = client.containers;
   const { value: c } = await api.inspect(args[0]!);
+  const tty = c.Config.Tty;
+  // Unlike run and attach, docker's start does not insist on a terminal for a TTY container.
   const withStdin = flags.bool('interactive') && c.Config.OpenStdin;
-  const stopForwarding = c.Config.Tty ? () => {} : forwardSignals(client, c.Id);
+  const stopForwarding = tty ? () => {} : forwardSignals(client, c.Id);
+  let stopResizing = () => {};
   try {
-    const detachKeys = flags.string('detach-keys');
+    const detachKeys = chosenDetachKeys(flags.string('detach-keys'), ctx.env);
     const waiter = api.wait(c.Id, c.HostConfig.AutoRemove ? 'removed' : 'next-exit');
     const [conn] = await Promise.all([
-      api.attach(c.Id, { stdin: withStdin, stdout: true, stderr: true, ...(detachKeys && { detachKeys }) }),
+      api.attach(c.Id, { stdin: withStdin, stdout: true, stderr: true, ...(detachKeys && { detachKeys }) }).catch((err: unknown) => Promise.reject(upgradeFailure(err))),
       waiter.accepted,
     ]);
-    const output = pumpAttached(conn, { stdout: ctx.stdout, stderr: ctx.stderr, tty: c.Config.Tty, ...(withStdin && { stdin: ctx.stdin() }) });
+    const session = await streamAttached(conn, {
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+      tty,
+      ...(withStdin && { stdin: ctx.stdin() }),
+      detachKeys,
+      env: ctx.env,
+    });
     try {
       await api.start(c.Id);
     } catch (err) {
-      conn.socket.destroy();
+      session.close();
+      await session.done.catch(() => undefined);
       if (c.HostConfig.AutoRemove) await waiter.result.catch(() => undefined);
       throw err;
     }
-    await output;
+    if (tty && ctx.stdout.isTTY) stopResizing = monitorTtySize(ctx.stdout, (h, w) => api.resize(c.Id, h, w), { stderr: ctx.stderr });
+    if ((await session.done) === 'detached') return 0;
     const status = await waiter.result;
     return status.Error?.Message ? 125 : status.StatusCode;
   } finally {
+    stopResizing();
     stopForwarding();
   }
 }
