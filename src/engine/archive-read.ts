@@ -49,26 +49,16 @@ async function addTree(tw: TarWriter, view: ContainerView, dir: DirHandle, path:
       await addMount(tw, view, mount.source, childPath, tarName, signal);
       continue;
     }
-    let st: Stats;
-    try {
-      st = await dir.lstat(name);
-    } catch (err) {
-      if (vanished(err)) continue;
-      throw err;
-    }
+    const st = await dir.lstatIfPresent(name);
+    if (!st) continue;
     if (!st.isDirectory()) {
       await tw.addEntry(dir, name, tarName, st);
       continue;
     }
     await tw.entry(headerFor(tarName, st)!);
-    let child: DirHandle;
-    try {
-      child = await dir.openDir(name);
-    } catch (err) {
-      // Gone, or swapped for a symlink since the lstat: not followed, left out.
-      if (vanished(err) || errnoCode(err) === 'ELOOP') continue;
-      throw err;
-    }
+    // Gone, or swapped for a symlink since it was listed: left out.
+    const child = await dir.openDirIfPresent(name);
+    if (!child) continue;
     try {
       await addTree(tw, view, child, childPath, `${tarName}/`, signal);
     } finally {

@@ -196,13 +196,8 @@ export async function upperChanges(upper: string, lowers: readonly string[], opt
         record({ Path: cpath, Kind: ChangeKind.Delete }, false);
         continue;
       }
-      let st: Stats;
-      try {
-        st = await dir.lstat(name);
-      } catch (err) {
-        if (vanished(err)) continue;
-        throw err;
-      }
+      const st = await dir.lstatIfPresent(name);
+      if (!st) continue;
       let view: LowerView | undefined;
       const lowerOf = async () => (view ??= await lowerChild(lower, name));
       if (!filter.empty && (await filter.skip(dir, name, cpath, st, lowerOf))) continue;
@@ -220,13 +215,9 @@ export async function upperChanges(upper: string, lowers: readonly string[], opt
       if (!st.isDirectory()) continue;
       const opaque = await isOpaque(dir.child(name));
       const hiddenBelow = opaque ? await lowerNames(below) : [];
-      let child: DirHandle;
-      try {
-        child = await dir.openDir(name);
-      } catch (err) {
-        if (vanished(err)) continue;
-        throw err;
-      }
+      // Gone, or swapped for a symlink since it was listed: left out.
+      const child = await dir.openDirIfPresent(name);
+      if (!child) continue;
       try {
         await walk(child, cpath, opaque ? { dirs: [] } : below, hiddenBelow);
       } finally {
@@ -280,13 +271,8 @@ export async function writeLayerDiff(out: TarWriter, upper: string, lowers: read
   const walk = async (dir: DirHandle, path: string, prefix: string, lower: LowerView): Promise<void> => {
     for (const name of await dir.names()) {
       if (opts.signal?.aborted) throw cancelled(opts.signal);
-      let st: Stats;
-      try {
-        st = await dir.lstat(name);
-      } catch (err) {
-        if (vanished(err)) continue;
-        throw err;
-      }
+      const st = await dir.lstatIfPresent(name);
+      if (!st) continue;
       const cpath = posix.join(path, name);
       let view: LowerView | undefined;
       const lowerOf = async () => (view ??= await lowerChild(lower, name));
@@ -310,13 +296,9 @@ export async function writeLayerDiff(out: TarWriter, upper: string, lowers: read
       if (await isOpaque(dir.child(name))) {
         await out.entry({ name: `${tarName}/${opaqueMarker}`, type: 'file', mode: st.mode & 0o777, uid: st.uid, gid: st.gid, mtime: header.mtime!, size: 0 });
       }
-      let child: DirHandle;
-      try {
-        child = await dir.openDir(name);
-      } catch (err) {
-        if (vanished(err)) continue;
-        throw err;
-      }
+      // Gone, or swapped for a symlink since it was listed: left out.
+      const child = await dir.openDirIfPresent(name);
+      if (!child) continue;
       try {
         // Below an ancestor of a mount point the lower view is still needed; elsewhere it is not.
         const next = filter.isAncestor(cpath) ? await lowerOf() : { dirs: [] };

@@ -80,8 +80,31 @@ export class DirHandle {
     return DirHandle.open(this.child(name));
   }
 
+  /**
+   * A child directory, or undefined when it is gone or no longer a directory (swapped for a file
+   * or a symlink since it was listed): trees being read may be changing under the reader.
+   */
+  async openDirIfPresent(name: string): Promise<DirHandle | undefined> {
+    try {
+      return await this.openDir(name);
+    } catch (err) {
+      if (vanished(err) || errnoCode(err) === 'ELOOP') return undefined;
+      throw err;
+    }
+  }
+
   lstat(name: string): Promise<Stats> {
     return lstat(this.child(name));
+  }
+
+  /** lstat of a child, or undefined when it is gone since it was listed. */
+  async lstatIfPresent(name: string): Promise<Stats | undefined> {
+    try {
+      return await this.lstat(name);
+    } catch (err) {
+      if (vanished(err)) return undefined;
+      throw err;
+    }
   }
 
   stat(): Promise<Stats> {
@@ -213,13 +236,8 @@ export class TarWriter {
     if (st.isDirectory()) {
       await this.entry(headerFor(tarName, st)!);
       if (opts.oneFileSystem && opts.topDev !== undefined && st.dev !== opts.topDev) return;
-      let child: DirHandle;
-      try {
-        child = await dir.openDir(name);
-      } catch (err) {
-        if (vanished(err) || errnoCode(err) === 'ELOOP') return;
-        throw err;
-      }
+      const child = await dir.openDirIfPresent(name);
+      if (!child) return;
       try {
         await this.addContents(child, `${tarName.replace(/\/$/, '')}/`, { ...opts, topDev: opts.topDev ?? st.dev });
       } finally {
@@ -278,13 +296,8 @@ export class TarWriter {
     const topDev = opts.topDev ?? (await dir.stat()).dev;
     for (const name of await dir.names()) {
       if (opts.signal?.aborted) throw cancelled(opts.signal);
-      let st: Stats;
-      try {
-        st = await dir.lstat(name);
-      } catch (err) {
-        if (vanished(err)) continue;
-        throw err;
-      }
+      const st = await dir.lstatIfPresent(name);
+      if (!st) continue;
       await this.addEntry(dir, name, `${prefix}${name}`, st, { ...opts, topDev });
     }
   }
