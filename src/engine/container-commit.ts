@@ -1,30 +1,19 @@
 import type { Digest } from '../common/digest.js';
 import { cancelled, conflict, notFound } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
 import { formatRfc3339Nano, nowNs } from '../common/time.js';
-import type { ContentStore } from '../content/store.js';
 import { childImageConfig, commitConfig, repoTagReference, writeCommitLayer } from '../image/commit.js';
 import { upperChanges, type Change } from '../image/layer-diff.js';
-import type { ImageRecord, ImageStore } from '../image/store.js';
+import type { ImageRecord } from '../image/store.js';
 import type { ContainerConfig as RunConfig } from '../oci/image.js';
 import { mediaTypes } from '../oci/image.js';
 import { familiarString, fullName } from '../oci/reference.js';
-import type { OverlaySnapshotter } from '../snapshot/overlay.js';
+import type { ContainerFilesDeps } from './container-files.js';
 import { containerEventAttrs, type ContainerRecord } from './container-record.js';
-import { containerInitPath, type ContainerService } from './containers.js';
-import type { EventBus } from './events.js';
-import type { ImageService } from './images.js';
+import { containerInitPath } from './containers.js';
 import { berthVersion } from './system.js';
 
-export interface ContainerCommitsDeps {
-  containers: ContainerService;
-  images: ImageService;
-  imageStore: ImageStore;
-  content: ContentStore;
-  snapshotter: OverlaySnapshotter;
-  events: EventBus;
-  log: Logger;
-}
+/** Commit reads a container's files as ContainerFiles does, and writes images: the same services. */
+export type ContainerCommitsDeps = ContainerFilesDeps;
 
 export interface CommitRequest {
   container: string;

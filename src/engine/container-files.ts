@@ -99,17 +99,7 @@ export class ContainerFiles {
         try {
           const out = start(stat);
           started = true;
-          const tw = tarWriter(signal);
-          const piping = tw.pipeTo(out);
-          try {
-            await archiveLocation(view, loc, absPath, tw, signal);
-            tw.finish();
-          } catch (err) {
-            tw.destroy(err as Error);
-            await piping.catch(() => {});
-            throw err;
-          }
-          await piping;
+          await writeTar(out, signal, (tw) => archiveLocation(view, loc, absPath, tw, signal));
         } finally {
           await loc.dir.close();
         }
@@ -169,17 +159,7 @@ export class ContainerFiles {
     await this.d.containers.withRootfs(idOrName, async (rootfs, cur) => {
       const root = await DirHandle.open(rootfs);
       try {
-        const tw = tarWriter(signal);
-        const piping = tw.pipeTo(start());
-        try {
-          await tw.addContents(root, '', { oneFileSystem: true, ...(signal && { signal }) });
-          tw.finish();
-        } catch (err) {
-          tw.destroy(err as Error);
-          await piping.catch(() => {});
-          throw err;
-        }
-        await piping;
+        await writeTar(start(), signal, (tw) => tw.addContents(root, '', { oneFileSystem: true, ...(signal && { signal }) }));
       } finally {
         await root.close();
       }
@@ -196,6 +176,21 @@ function tarWriter(signal?: AbortSignal): TarWriter {
   const tw = new TarWriter(signal);
   signal?.addEventListener('abort', () => tw.destroy(cancelled(signal)), { once: true });
   return tw;
+}
+
+/** Streams the tar `fill` writes into `out`: finished when fill succeeds, torn down when it fails. */
+async function writeTar(out: Writable, signal: AbortSignal | undefined, fill: (tw: TarWriter) => Promise<void>): Promise<void> {
+  const tw = tarWriter(signal);
+  const piping = tw.pipeTo(out);
+  try {
+    await fill(tw);
+    tw.finish();
+  } catch (err) {
+    tw.destroy(err as Error);
+    await piping.catch(() => {});
+    throw err;
+  }
+  await piping;
 }
 
 
