@@ -65,3 +65,49 @@ test('capabilities are normalised like docker’s', () => {
   });
   assert.deepEqual(effectiveCapabilities(['all', 'chown'], ['ALL']), { add: ['ALL'], drop: [] });
 });
+
+test('--health-* become the Healthcheck docker’s CLI sends: CMD-SHELL, nanoseconds, zero fields left out', async () => {
+  const p = await plan(['--health-cmd', 'wget -q localhost || exit 1', '--health-interval', '1m30s', '--health-timeout', '500ms',
+    '--health-retries', '3', '--health-start-period', '2s', '--health-start-interval', '1.5s', 'busybox']);
+  assert.deepEqual(p.request.Healthcheck, {
+    Test: ['CMD-SHELL', 'wget -q localhost || exit 1'],
+    Interval: 90_000_000_000,
+    Timeout: 500_000_000,
+    StartPeriod: 2_000_000_000,
+    StartInterval: 1_500_000_000,
+    Retries: 3,
+  });
+  // In Go's field order: after Cmd, before Image.
+  const text = JSON.stringify((await plan(['--health-interval', '10s', 'busybox', 'true'])).request);
+  assert.ok(text.includes('"Cmd":["true"],"Healthcheck":{"Interval":10000000000},"Image":"busybox"'), text);
+  assert.deepEqual((await plan(['--no-healthcheck', 'busybox'])).request.Healthcheck, { Test: ['NONE'] });
+  assert.equal('Healthcheck' in (await plan(['busybox'])).request, false);
+  assert.equal('Healthcheck' in (await plan(['--no-healthcheck=false', 'busybox'])).request, false);
+});
+
+test('health flag mistakes are docker’s errors, before anything is sent', async () => {
+  await assert.rejects(plan(['--no-healthcheck', '--health-cmd', 'true', 'busybox']), /^Error: --no-healthcheck conflicts with --health-\* options$/);
+  await assert.rejects(plan(['--no-healthcheck', '--health-retries', '1', 'busybox']), /^Error: --no-healthcheck conflicts with --health-\* options$/);
+  await assert.rejects(plan(['--health-interval', '-1s', 'busybox']), /^Error: --health-interval cannot be negative$/);
+  await assert.rejects(plan(['--health-timeout', '-1s', 'busybox']), /^Error: --health-timeout cannot be negative$/);
+  await assert.rejects(plan(['--health-retries', '-1', 'busybox']), /^Error: --health-retries cannot be negative$/);
+  await assert.rejects(plan(['--health-start-period', '-2s', 'busybox']), /^Error: --health-start-period cannot be negative$/);
+  await assert.rejects(plan(['--health-start-interval', '-2s', 'busybox']), /^Error: --health-start-interval cannot be negative$/);
+  assert.throws(() => plan(['--health-interval', '10', 'busybox']), {
+    name: 'FlagError',
+    message: 'invalid argument "10" for "--health-interval" flag: time: missing unit in duration "10"',
+  });
+  assert.throws(() => plan(['--health-timeout', 'soon', 'busybox']), {
+    name: 'FlagError',
+    message: 'invalid argument "soon" for "--health-timeout" flag: time: invalid duration "soon"',
+  });
+});
+
+test('--init is sent only when given, last in HostConfig; --stop-signal and --stop-timeout after Labels', async () => {
+  const on = JSON.stringify((await plan(['--init', 'busybox'])).request);
+  assert.ok(on.endsWith('"MaskedPaths":null,"ReadonlyPaths":null,"Init":true},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":null,"Links":null,"Aliases":null,"MacAddress":"","DriverOpts":null,"NetworkID":"","EndpointID":"","Gateway":"","IPAddress":"","IPPrefixLen":0,"IPv6Gateway":"","GlobalIPv6Address":"","GlobalIPv6PrefixLen":0}}}}'), on);
+  assert.equal((await plan(['--init=false', 'busybox'])).request.HostConfig!.Init, false);
+  assert.equal('Init' in (await plan(['busybox'])).request.HostConfig!, false);
+  const stop = JSON.stringify((await plan(['--stop-signal', 'SIGUSR1', '--stop-timeout', '0', 'busybox'])).request);
+  assert.ok(stop.includes('"Labels":{},"StopSignal":"SIGUSR1","StopTimeout":0,"HostConfig":'), stop);
+});

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ContainerCreateRequest } from '../api/types/index.js';
+import { parseDuration } from '../common/duration.js';
+import type { HealthConfig } from '../oci/image.js';
 import { fsError } from './files.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import { ramInBytes } from './format/units.js';
@@ -30,12 +32,24 @@ export const containerFlags: FlagSpec[] = [
   { name: 'entrypoint', kind: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
   { name: 'env', short: 'e', kind: 'list', help: 'Set environment variables', parse: validateEnv },
   { name: 'env-file', kind: 'list', help: 'Read in a file of environment variables' },
+  {
+    name: 'health-cmd',
+    kind: 'string',
+    help: 'Command to run to check health',
+  },
+  durationFlag('health-interval', 'Time between running the check (ms|s|m|h) (default 0s)'),
+  { name: 'health-retries', kind: 'int', help: 'Consecutive failures needed to report unhealthy' },
+  durationFlag('health-start-interval', 'Time between running the check during the start period (ms|s|m|h) (default 0s)'),
+  durationFlag('health-start-period', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)'),
+  durationFlag('health-timeout', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)'),
   { name: 'hostname', short: 'h', kind: 'string', help: 'Container host name' },
+  { name: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
   { name: 'label', short: 'l', kind: 'list', help: 'Set meta data on a container', parse: validateLabel },
   { name: 'memory', short: 'm', kind: 'value', valueName: 'bytes', help: 'Memory limit', parse: ramInBytes },
   { name: 'name', kind: 'string', help: 'Assign a name to the container' },
   { name: 'network', kind: 'string', valueName: 'network', help: 'Connect a container to a network (none or host)', aliases: ['net'] },
+  { name: 'no-healthcheck', kind: 'bool', help: 'Disable any container-specified HEALTHCHECK' },
   { name: 'pids-limit', kind: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
   { name: 'privileged', kind: 'bool', help: 'Give extended privileges to this container' },
   { name: 'read-only', kind: 'bool', help: "Mount the container's root filesystem as read only" },
@@ -48,6 +62,45 @@ export const containerFlags: FlagSpec[] = [
   { name: 'user', short: 'u', kind: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
   { name: 'workdir', short: 'w', kind: 'string', help: 'Working directory inside the container' },
 ];
+
+/** A Go time.Duration flag (pflag's DurationVar): Go's syntax, kept in nanoseconds. */
+function durationFlag(name: string, help: string): FlagSpec {
+  return { name, kind: 'value', valueName: 'duration', help, parse: (raw) => Number(parseDuration(raw)) };
+}
+
+/**
+ * docker's --health-* and --no-healthcheck: a probe given on the command line runs through the shell
+ * (CMD-SHELL); --no-healthcheck turns off the image's (["NONE"]); zero values inherit the image's.
+ * Undefined when no such flag was given.
+ */
+export function healthConfig(flags: ParsedFlags): HealthConfig | undefined {
+  const cmd = flags.string('health-cmd') ?? '';
+  const interval = flags.value<number>('health-interval') ?? 0;
+  const timeout = flags.value<number>('health-timeout') ?? 0;
+  const startPeriod = flags.value<number>('health-start-period') ?? 0;
+  const startInterval = flags.value<number>('health-start-interval') ?? 0;
+  const retries = flags.int('health-retries') ?? 0;
+  const given = cmd !== '' || interval !== 0 || timeout !== 0 || startPeriod !== 0 || retries !== 0 || startInterval !== 0;
+  if (flags.bool('no-healthcheck')) {
+    if (given) throw new Error('--no-healthcheck conflicts with --health-* options');
+    return { Test: ['NONE'] };
+  }
+  if (!given) return undefined;
+  if (interval < 0) throw new Error('--health-interval cannot be negative');
+  if (timeout < 0) throw new Error('--health-timeout cannot be negative');
+  if (retries < 0) throw new Error('--health-retries cannot be negative');
+  if (startPeriod < 0) throw new Error('--health-start-period cannot be negative');
+  if (startInterval < 0) throw new Error('--health-start-interval cannot be negative');
+  // Go leaves zero fields out of the JSON (omitempty), and so does this.
+  return {
+    ...(cmd !== '' && { Test: ['CMD-SHELL', cmd] }),
+    ...(interval !== 0 && { Interval: interval }),
+    ...(timeout !== 0 && { Timeout: timeout }),
+    ...(startPeriod !== 0 && { StartPeriod: startPeriod }),
+    ...(startInterval !== 0 && { StartInterval: startInterval }),
+    ...(retries !== 0 && { Retries: retries }),
+  };
+}
 
 /** What `run`/`create` will send, plus what the caller needs to drive the container. */
 export interface ContainerPlan {
@@ -87,6 +140,7 @@ export async function planContainer(flags: ParsedFlags, args: string[], env: Nod
   const runtime = flags.string('runtime');
   const autoRemove = flags.bool('rm');
   const caps = effectiveCapabilities(flags.list('cap-add'), flags.list('cap-drop'));
+  const health = healthConfig(flags);
   const restartPolicy = parseRestartPolicy(flags.string('restart') ?? 'no');
   if (autoRemove && restartPolicy.Name !== 'no' && restartPolicy.Name !== '') {
     throw new Error('conflicting options: cannot specify both --restart and --rm');
@@ -104,6 +158,7 @@ export async function planContainer(flags: ParsedFlags, args: string[], env: Nod
     StdinOnce: interactive && attach.stdin,
     Env: envList.length ? envList : null,
     Cmd: cmd.length ? cmd : null,
+    ...(health && { Healthcheck: health }),
     Image: image,
     Volumes: {},
     WorkingDir: flags.string('workdir') ?? '',
@@ -177,6 +232,8 @@ export async function planContainer(flags: ParsedFlags, args: string[], env: Nod
       IOMaximumBandwidth: 0,
       MaskedPaths: null,
       ReadonlyPaths: null,
+      // Only when given: absent, the daemon's default (daemon.json "init") applies.
+      ...(flags.changed('init') && { Init: flags.bool('init') }),
     },
     NetworkingConfig: {
       EndpointsConfig: {

@@ -1,6 +1,8 @@
 import { apiVersion } from '../api/types/index.js';
 import type { DaemonAddress } from './address.js';
 import { Connection, type PingResult } from './connection.js';
+import { ContainerFilesApi } from './container-files.js';
+import { ContainerStatsApi } from './container-stats.js';
 import { ContainerApi } from './containers.js';
 import { ExecApi } from './exec.js';
 import { ImageApi } from './images.js';
@@ -28,6 +30,8 @@ export class Client {
   readonly networks: NetworkApi;
   readonly volumes: VolumeApi;
   readonly exec: ExecApi;
+  readonly containerStats: ContainerStatsApi;
+  readonly containerFiles: ContainerFilesApi;
   private readonly conn: Connection;
 
   constructor(opts: ClientOptions) {
@@ -39,6 +43,8 @@ export class Client {
     this.networks = new NetworkApi(this.conn);
     this.volumes = new VolumeApi(this.conn);
     this.exec = new ExecApi(this.conn);
+    this.containerStats = new ContainerStatsApi(this.conn);
+    this.containerFiles = new ContainerFilesApi(this.conn);
   }
 
   get address(): DaemonAddress {

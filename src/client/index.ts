@@ -5,6 +5,8 @@ export { ConnectionError, DaemonError, kindForStatus } from './errors.js';
 export type { AttachOptions, ContainerListOptions, ContainerWait, LogsOptions, RemoveOptions, StopOptions, WaitCondition } from './containers.js';
 export type { ExecCreateRequest, ExecInspect } from './exec.js';
 export type { ImportOptions } from './images.js';
+export type { CpuStats, StatsResponse, TopResponse } from './container-stats.js';
+export { fileMode, hasMode, type CommitOptions, type FilesystemChange, type PathStat } from './container-files.js';
 export type { EventRecord, EventsOptions } from './system.js';
 export type { Filters } from './query.js';
 export type { UpgradedConnection } from './transport.js';
