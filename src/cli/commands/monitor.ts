@@ -29,6 +29,7 @@ export const port: CommandSpec = {
   flags: [],
   async run(ctx, _flags, args) {
     const [name, wanted] = args as [string, string | undefined];
+    if (name.trim() === '') throw new Error('invalid container name or ID: value is empty');
     const { value: c } = await ctx.client().containers.inspect(name);
     const ports = c.NetworkSettings?.Ports ?? {};
     const out: string[] = [];
