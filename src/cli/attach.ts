@@ -125,16 +125,55 @@ export function upgradeFailure(err: unknown): unknown {
 /** Signals a user sends to an attached `run`/`start -a`, which docker passes on to the container. */
 const proxied: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'];
 
-/** Forwards those signals to the container (docker's sig-proxy); returns the function that stops it. */
-export function forwardSignals(client: Client, id: string): () => void {
+export interface SignalForwarding {
+  stop(): void;
+  /** Settles when the kills already asked for have been answered. */
+  flush(): Promise<void>;
+}
+
+/** Forwards those signals to the container (docker's sig-proxy). */
+export function forwardSignals(client: Client, id: string): SignalForwarding {
+  const pending = new Set<Promise<void>>();
   const handlers = proxied.map((sig) => {
     const handler = () => {
-      client.containers.kill(id, sig.slice(3)).catch(() => {});
+      const kill = client.containers.kill(id, sig.slice(3)).catch(() => {});
+      pending.add(kill);
+      void kill.then(() => pending.delete(kill));
     };
     process.on(sig, handler);
     return [sig, handler] as const;
   });
+  return {
+    stop() {
+      for (const [sig, handler] of handlers) process.off(sig, handler);
+    },
+    async flush() {
+      await Promise.all(pending);
+    },
+  };
+}
+
+export const noForwarding: SignalForwarding = { stop() {}, flush: () => Promise.resolve() };
+
+/**
+ * docker 28 takes the first SIGINT or SIGTERM as "stop what you are doing" (it cancels the
+ * command's context: exec and start -a then end quietly with status 0, run and attach carry on
+ * waiting for the container), and gives up at the third. `onFirst` is the command's reaction to
+ * the first; returns the function that stops watching.
+ */
+export function watchTermination(stderr: Output, onFirst: () => void = () => {}): () => void {
+  let count = 0;
+  const handler = () => {
+    if (++count === 1) onFirst();
+    if (count < 3) return;
+    stderr.write('\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n');
+    // Node puts the terminal back as it found it on the way out.
+    process.exit(1);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
   return () => {
-    for (const [sig, handler] of handlers) process.off(sig, handler);
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
   };
 }

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, startDaemon, type RunOptions, type RunResult, type TestDaemon } from '../helpers/daemon.js';
+import { dockerCli, repoRoot, startDaemon, type RunOptions, type RunResult, type TestDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
 let dir: string;
@@ -208,6 +208,95 @@ test('berth passes signals on to an attached container', async () => {
   child.kill('SIGINT');
   assert.equal(await exited, 3);
   assert.equal(out, 'ready\ngot-int\n');
+});
+
+/** A CLI process whose output the test watches while it sends signals. */
+class Watched {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  out = '';
+  err = '';
+  private waiter?: { pattern: RegExp; from: number; resolve: () => void };
+  private readonly child;
+
+  constructor(file: string, args: readonly string[]) {
+    this.child = spawn(file, args, { env: { ...process.env, ...d.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((r) => this.child.once('exit', (code, signal) => r({ code, signal })));
+    this.child.stdout.on('data', (c: Buffer) => {
+      this.out += c.toString();
+      this.check();
+    });
+    this.child.stderr.on('data', (c: Buffer) => (this.err += c.toString()));
+  }
+
+  /** Resolves once `pattern` appears in what is printed from now on. */
+  next(pattern: RegExp): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiter = { pattern, from: this.out.length, resolve };
+      this.check();
+    });
+  }
+
+  interrupt(): void {
+    this.child.kill('SIGINT');
+  }
+
+  private check(): void {
+    if (this.waiter && this.waiter.pattern.test(this.out.slice(this.waiter.from))) this.waiter.resolve();
+  }
+}
+
+const cliCommands = [
+  ['dk', dockerCli, []],
+  ['bt', process.execPath, ['--', join(repoRoot, 'bin', 'berth.js')]],
+] as const;
+
+const ticker = 'trap "echo got-int; exit 3" INT; while true; do echo tick; sleep 0.1; done';
+
+test("SIGINT as docker 28 takes it: attach forwards it and waits; --sig-proxy=false waits until the third", async () => {
+  for (const [p, file, prefix] of cliCommands) {
+    const name = `${p}-sig`;
+    assert.equal((await d.docker(['run', '-d', '--name', name, 'busybox', 'sh', '-c', ticker])).code, 0);
+    const proxied = new Watched(file, [...prefix, 'attach', name]);
+    await proxied.next(/tick/);
+    proxied.interrupt();
+    assert.deepEqual(await proxied.exited, { code: 3, signal: null }, `${p}: the container's status`);
+    assert.match(proxied.out, /^(tick\n)+got-int\n$/);
+
+    assert.equal((await d.docker(['start', name])).code, 0);
+    const unproxied = new Watched(file, [...prefix, 'attach', '--sig-proxy=false', name]);
+    await unproxied.next(/tick/);
+    unproxied.interrupt();
+    // Still attached: the container goes on and so does its output.
+    await unproxied.next(/tick\ntick\n/);
+    unproxied.interrupt();
+    await unproxied.next(/tick/);
+    unproxied.interrupt();
+    assert.deepEqual(await unproxied.exited, { code: 1, signal: null }, `${p}: given up at the third`);
+    assert.equal(unproxied.err, '\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n');
+    assert.equal((await d.docker(['inspect', '-f', '{{.State.Running}}', name])).stdout, 'true\n');
+    await d.docker(['rm', '-f', name]);
+  }
+});
+
+test('SIGINT ends exec and start -a quietly with status 0', async () => {
+  assert.equal((await d.docker(['run', '-d', '--name', 'sig-host', 'busybox', 'sleep', '300'])).code, 0);
+  for (const [p, file, prefix] of cliCommands) {
+    const e = new Watched(file, [...prefix, 'exec', 'sig-host', 'sh', '-c', 'echo started; sleep 100']);
+    await e.next(/started/);
+    e.interrupt();
+    assert.deepEqual(await e.exited, { code: 0, signal: null }, `${p}: exec`);
+    assert.equal(e.err, '');
+
+    const name = `${p}-sig-start`;
+    assert.equal((await d.docker(['create', '--name', name, 'busybox', 'sh', '-c', ticker])).code, 0);
+    const s = new Watched(file, [...prefix, 'start', '-a', name]);
+    await s.next(/tick/);
+    s.interrupt();
+    assert.deepEqual(await s.exited, { code: 0, signal: null }, `${p}: start -a`);
+    assert.equal(s.err, '');
+    await d.docker(['rm', '-f', name]);
+  }
+  await d.docker(['rm', '-f', 'sig-host']);
 });
 
 test('-t without a terminal: raw output; -it wants a terminal on stdin and then creates nothing', async () => {

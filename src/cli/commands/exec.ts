@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ContainerInspect } from '../../api/types/index.js';
 import { ConnectionError, type ExecCreateRequest } from '../../client/index.js';
-import { forwardSignals, streamAttached, upgradeFailure } from '../attach.js';
+import { forwardSignals, noForwarding, streamAttached, upgradeFailure, watchTermination } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { chosenDetachKeys } from '../detach-keys.js';
 import { fsError } from '../files.js';
@@ -86,13 +86,21 @@ async function runExec(ctx: CommandContext, flags: ParsedFlags, args: string[]):
     detachKeys: body.DetachKeys,
     env: ctx.env,
   });
+  // A SIGINT or SIGTERM ends docker's exec quietly with status 0, the process left running.
+  let interrupted = false;
+  const stopWatching = watchTermination(ctx.stderr, () => {
+    interrupted = true;
+    session.close();
+  });
   // docker looks at stdin here, and at stdout for the size.
   const stopResizing = tty && ctx.stdin().isTTY ? monitorTtySize(ctx.stdout, (h, w) => client.exec.resize(id, h, w), { stderr: ctx.stderr }) : () => {};
   try {
     if ((await session.done) === 'detached') throw new Error('read escape sequence');
   } finally {
     stopResizing();
+    stopWatching();
   }
+  if (interrupted) return 0;
   try {
     return (await client.exec.inspect(id)).ExitCode ?? 0;
   } catch (err) {
@@ -114,7 +122,9 @@ async function runAttach(ctx: CommandContext, flags: ParsedFlags, args: string[]
   const detachKeys = chosenDetachKeys(flags.string('detach-keys'), ctx.env);
   const withStdin = !flags.bool('no-stdin') && c.Config.OpenStdin;
   const sigProxy = !flags.changed('sig-proxy') || flags.bool('sig-proxy');
-  const stopForwarding = sigProxy && !tty ? forwardSignals(client, name) : () => {};
+  const forwarding = sigProxy && !tty ? forwardSignals(client, name) : noForwarding;
+  // docker's attach keeps waiting for the container after a signal; only the third ends it.
+  const stopWatching = watchTermination(ctx.stderr);
   let stopResizing = () => {};
   try {
     const conn = await api
@@ -139,7 +149,8 @@ async function runAttach(ctx: CommandContext, flags: ParsedFlags, args: string[]
     if ((await session.done) === 'detached') throw new Error('read escape sequence');
   } finally {
     stopResizing();
-    stopForwarding();
+    stopWatching();
+    forwarding.stop();
   }
   const status = await waiter.result;
   if (status.Error?.Message) throw new Error(status.Error.Message);

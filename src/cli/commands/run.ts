@@ -1,7 +1,7 @@
 import type { JsonMessage } from '../../api/types/index.js';
 import { jsonLines, type Client } from '../../client/index.js';
 import { isKind } from '../../common/errors.js';
-import { forwardSignals, streamAttached, upgradeFailure } from '../attach.js';
+import { forwardSignals, noForwarding, streamAttached, upgradeFailure, watchTermination } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { containerFlags, planContainer, type ContainerPlan } from '../container-options.js';
 import { chosenDetachKeys } from '../detach-keys.js';
@@ -91,7 +91,9 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags, args: strin
   }
   // docker 28 proxies signals with a TTY too; a raw terminal sends Ctrl-C as a byte anyway.
   const sigProxy = !flags.changed('sig-proxy') || flags.bool('sig-proxy');
-  const stopForwarding = sigProxy ? forwardSignals(client, id) : () => {};
+  const forwarding = sigProxy ? forwardSignals(client, id) : noForwarding;
+  // run's own work is not cancelled by a signal in docker; only the third one ends it.
+  const stopWatching = watchTermination(ctx.stderr);
   let stopResizing = () => {};
   try {
     const attached = plan.attach.stdin || plan.attach.stdout || plan.attach.stderr;
@@ -149,7 +151,8 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags, args: strin
     return status.StatusCode;
   } finally {
     stopResizing();
-    stopForwarding();
+    stopWatching();
+    forwarding.stop();
   }
 }
 

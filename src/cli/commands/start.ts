@@ -1,4 +1,4 @@
-import { forwardSignals, streamAttached, upgradeFailure } from '../attach.js';
+import { forwardSignals, noForwarding, streamAttached, upgradeFailure, watchTermination, type AttachedSession } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { chosenDetachKeys } from '../detach-keys.js';
 import type { ParsedFlags } from '../flags.js';
@@ -43,7 +43,14 @@ async function startAttached(ctx: CommandContext, flags: ParsedFlags, args: stri
   const tty = c.Config.Tty;
   // Unlike run and attach, docker's start does not insist on a terminal for a TTY container.
   const withStdin = flags.bool('interactive') && c.Config.OpenStdin;
-  const stopForwarding = tty ? () => {} : forwardSignals(client, c.Id);
+  const forwarding = tty ? noForwarding : forwardSignals(client, c.Id);
+  // The first SIGINT or SIGTERM ends docker's start -a quietly with status 0 (once forwarded).
+  let interrupted = false;
+  let session: AttachedSession | undefined;
+  const stopWatching = watchTermination(ctx.stderr, () => {
+    interrupted = true;
+    session?.close();
+  });
   let stopResizing = () => {};
   try {
     const detachKeys = chosenDetachKeys(flags.string('detach-keys'), ctx.env);
@@ -52,7 +59,7 @@ async function startAttached(ctx: CommandContext, flags: ParsedFlags, args: stri
       api.attach(c.Id, { stdin: withStdin, stdout: true, stderr: true, ...(detachKeys && { detachKeys }) }).catch((err: unknown) => Promise.reject(upgradeFailure(err))),
       waiter.accepted,
     ]);
-    const session = await streamAttached(conn, {
+    session = await streamAttached(conn, {
       stdout: ctx.stdout,
       stderr: ctx.stderr,
       tty,
@@ -69,11 +76,17 @@ async function startAttached(ctx: CommandContext, flags: ParsedFlags, args: stri
       throw err;
     }
     if (tty && ctx.stdout.isTTY) stopResizing = monitorTtySize(ctx.stdout, (h, w) => api.resize(c.Id, h, w), { stderr: ctx.stderr });
+    if (interrupted) session.close();
     if ((await session.done) === 'detached') return 0;
+    if (interrupted) {
+      await forwarding.flush();
+      return 0;
+    }
     const status = await waiter.result;
     return status.Error?.Message ? 125 : status.StatusCode;
   } finally {
     stopResizing();
-    stopForwarding();
+    stopWatching();
+    forwarding.stop();
   }
 }
