@@ -100,6 +100,7 @@ export async function streamAttached(conn: UpgradedConnection, io: AttachedStrea
     }
   }
 
+  socket.resume();
   if (!stdin) {
     socket.end();
   } else {

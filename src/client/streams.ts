@@ -45,6 +45,8 @@ export function demultiplex(source: Readable, sinks: OutputSinks): Promise<void>
     source.once('error', (err) => {
       if (!failed) reject(err);
     });
+    // A hijacked connection comes paused (see UpgradedConnection).
+    source.resume();
   });
 }
 

@@ -17,6 +17,10 @@ export interface HttpRequest {
 
 /** A connection taken over after `101 UPGRADED` (attach): raw bytes both ways. */
 export interface UpgradedConnection {
+  /**
+   * Paused: nothing is read, and no output or end is missed, until the consumer calls resume()
+   * (a 'data' listener alone does not restart an explicitly paused stream).
+   */
   socket: Socket;
   /** Bytes the server sent right behind the 101, before anyone was listening. */
   head: Buffer;
@@ -52,7 +56,12 @@ export class Transport {
   upgrade(req: HttpRequest): Promise<UpgradedConnection> {
     return new Promise((resolve, reject) => {
       const cr = this.open({ ...req, headers: { ...req.headers, Connection: 'Upgrade', Upgrade: 'tcp' } });
-      cr.once('upgrade', (_res: IncomingMessage, socket: Socket, head: Buffer) => resolve({ socket, head }));
+      cr.once('upgrade', (_res: IncomingMessage, socket: Socket, head: Buffer) => {
+        // Node hands the socket over still flowing (its parser was reading it): whatever arrived
+        // before the caller listens would be dropped.
+        socket.pause();
+        resolve({ socket, head });
+      });
       cr.once('response', (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

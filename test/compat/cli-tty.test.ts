@@ -121,6 +121,13 @@ for (const cli of clis) {
     assert.ok(await s.restored(), 'the terminal settings are restored');
   });
 
+  test(`${cli.name}: a run -it whose start fails shows the error on a restored terminal, status 127`, async () => {
+    const s = session(cli, 'run -it --rm busybox nosuchcmd');
+    assert.equal(await s.exit(), 127);
+    assert.match(s.t.screen().replace(/\n(?!\n)/g, ''), new RegExp(`^${cli.name}: Error response from daemon: .*executable file not found in \\$PATH`));
+    assert.ok(await s.restored());
+  });
+
   test(`${cli.name}: ctrl-p ctrl-q detaches run -it silently with status 0; attach brings the shell back`, async () => {
     const name = `${cli.p}-det`;
     const s = session(cli, `run -it --name ${name} busybox sh`);
@@ -205,6 +212,12 @@ for (const cli of clis) {
     await e.t.waitFor(prompt);
     e.t.type('exit 4');
     assert.equal(await e.exit(), 4);
+
+    const missing = session(cli, `exec -it ${name} nosuchcmd`);
+    assert.equal(await missing.exit(), 127);
+    // Long lines wrap in the pane.
+    assert.match(missing.t.screen().replace(/\n/g, ''), /^OCI runtime exec failed: .*executable file not found in \$PATH\[exit=127\]/);
+    assert.ok(await missing.restored());
     await d.docker(['rm', '-f', name]);
   });
 }
