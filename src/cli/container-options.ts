@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readEnvFiles, validateEnv, withHostValue } from './env-file.js';
 import type { ContainerCreateRequest } from '../api/types/index.js';
 import { parseDuration } from '../common/duration.js';
 import type { HealthConfig } from '../oci/image.js';
-import { fsError } from './files.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import { ramInBytes } from './format/units.js';
 
@@ -58,7 +57,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'runtime', kind: 'string', help: 'Runtime to use for this container' },
   { name: 'stop-signal', kind: 'string', help: 'Signal to stop the container' },
   { name: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
-  { name: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY (not supported yet)' },
+  { name: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
   { name: 'user', short: 'u', kind: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
   { name: 'workdir', short: 'w', kind: 'string', help: 'Working directory inside the container' },
 ];
@@ -279,18 +278,7 @@ function orNull(list: string[]): string[] | null {
   return list.length ? list : null;
 }
 
-/** `-e NAME` takes NAME's value from the client's environment when it has one. */
-function withHostValue(entry: string, env: NodeJS.ProcessEnv): string {
-  if (entry.includes('=')) return entry;
-  const v = env[entry];
-  return v === undefined ? entry : `${entry}=${v}`;
-}
 
-function validateEnv(raw: string): string {
-  const eq = raw.indexOf('=');
-  if ((eq >= 0 ? raw.slice(0, eq) : raw) === '') throw new Error(`invalid environment variable: ${raw}`);
-  return raw;
-}
 
 function validateLabel(raw: string): string {
   const eq = raw.indexOf('=');
@@ -333,29 +321,3 @@ function parseRestartPolicy(policy: string): { Name: 'no' | 'always' | 'on-failu
   return { Name: name as 'no', MaximumRetryCount: max };
 }
 
-/**
- * docker's env-file format: one VAR=value per line, `#` comments and blank lines skipped, a bare VAR
- * taken from the client's environment (and dropped when unset).
- */
-async function readEnvFiles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
-  const out: string[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw fsError(err, 'open', file);
-    }
-    for (const rawLine of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
-      const line = rawLine.trimStart();
-      if (line === '' || line.startsWith('#')) continue;
-      const eq = line.indexOf('=');
-      const variable = eq >= 0 ? line.slice(0, eq) : line;
-      if (/\s/.test(variable)) throw new Error(`poorly formatted environment: variable '${variable}' contains whitespaces`);
-      if (variable === '') throw new Error(`poorly formatted environment: no variable name on line '${line}'`);
-      if (eq >= 0) out.push(line);
-      else if (env[variable.trim()] !== undefined) out.push(`${variable.trim()}=${env[variable.trim()]}`);
-    }
-  }
-  return out;
-}

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { ContainerInspect } from '../../api/types/index.js';
 import { ConnectionError, type ExecCreateRequest } from '../../client/index.js';
 import { forwardSignals, noForwarding, streamAttached, upgradeFailure, watchTermination } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { chosenDetachKeys } from '../detach-keys.js';
-import { fsError } from '../files.js';
+import { readEnvFiles, validateEnv, withHostValue } from '../env-file.js';
 import type { ParsedFlags } from '../flags.js';
 import { StatusError } from '../status.js';
 import { checkTty, monitorTtySize } from '../terminal.js';
@@ -166,52 +165,3 @@ async function attachableContainer(ctx: CommandContext, name: string): Promise<C
   return c;
 }
 
-/** `-e NAME` takes NAME's value from the client's environment when it has one. */
-function withHostValue(entry: string, env: NodeJS.ProcessEnv): string {
-  if (entry.includes('=')) return entry;
-  const v = env[entry];
-  return v === undefined ? entry : `${entry}=${v}`;
-}
-
-function validateEnv(raw: string): string {
-  const eq = raw.indexOf('=');
-  if ((eq >= 0 ? raw.slice(0, eq) : raw) === '') throw new Error(`invalid environment variable: ${raw}`);
-  return raw;
-}
-
-/**
- * docker's kvfile format: one VAR=value per line, leading blanks, blank lines and `#` comments
- * skipped, a bare VAR taken from the client's environment (and dropped when unset).
- */
-async function readEnvFiles(files: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
-  const out: string[] = [];
-  for (const file of files) {
-    let data: Buffer;
-    try {
-      data = await readFile(file);
-    } catch (err) {
-      throw fsError(err, 'open', file);
-    }
-    const lines = data.toString('latin1').split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    const problem = (text: string) => new Error(`invalid env file (${file}): ${text}`);
-    for (const [i, raw] of lines.entries()) {
-      const bytes = Buffer.from(raw.endsWith('\r') ? raw.slice(0, -1) : raw, 'latin1');
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: i !== 0 }).decode(bytes);
-      } catch {
-        throw problem(`invalid utf8 bytes at line ${i + 1}: [${[...bytes].join(' ')}]`);
-      }
-      const line = text.trimStart();
-      if (line === '' || line.startsWith('#')) continue;
-      const eq = line.indexOf('=');
-      const key = eq >= 0 ? line.slice(0, eq) : line;
-      if (key === '') throw problem(`no variable name on line '${line}'`);
-      if (/[ \t]/.test(key)) throw problem(`variable '${key}' contains whitespaces`);
-      if (eq >= 0) out.push(line);
-      else if (env[key] !== undefined) out.push(`${key}=${env[key]}`);
-    }
-  }
-  return out;
-}
