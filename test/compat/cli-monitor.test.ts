@@ -257,6 +257,9 @@ test('--health-cmd and friends: docker’s request, a container that becomes hea
     ['run', '--health-interval', '10', 'busybox'],
     ['run', '--health-timeout', 'x', 'busybox'],
     ['run', '--init=maybe', 'busybox'],
+    // The flag needs API 1.44; berthd speaks 1.41, so the CLI refuses before creating anything.
+    ['run', '--health-start-interval', '1s', '--health-cmd', 'true', 'busybox'],
+    ['create', '--health-start-interval', '0s', 'busybox'],
   ]) {
     await same(args);
   }

@@ -1,5 +1,5 @@
 import type { JsonMessage } from '../../api/types/index.js';
-import { jsonLines, type Client } from '../../client/index.js';
+import { compareApiVersions, jsonLines, type Client } from '../../client/index.js';
 import { isKind } from '../../common/errors.js';
 import { forwardSignals, noForwarding, streamAttached, upgradeFailure, watchTermination } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
@@ -63,6 +63,13 @@ async function planFor(ctx: CommandContext, flags: ParsedFlags, args: string[], 
     plan = await planContainer(flags, args, ctx.env);
   } catch (err) {
     throw withHelp(command, err, 125);
+  }
+  if (flags.changed('health-start-interval')) {
+    // The docker CLI checks the flag's API version (1.44) against the daemon's before anything else.
+    const version = await ctx.client().apiVersion();
+    if (compareApiVersions(version, '1.44') < 0) {
+      throw new StatusError(1, `"--health-start-interval" requires API version 1.44, but the Docker daemon API version is ${version}`);
+    }
   }
   plan.request.Tty = flags.bool('tty');
   // docker sends the terminal's size with every create, -t or not.
