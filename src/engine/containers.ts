@@ -767,18 +767,25 @@ export class ContainerService {
       await this.d.store.save(rec);
       const signal = parseSignal(signalOverride || rec.config.StopSignal || 'SIGTERM');
       const wasPaused = rec.state.Status === 'paused';
-      await this.d.driver.kill(id, rec.runtime, signal).catch((err: unknown) => this.d.log.debug('stop signal failed', { id, err }));
+      await this.signal(rec, signal).catch((err: unknown) => this.d.log.debug('stop signal failed', { id, err }));
       if (wasPaused) await this.d.driver.resume(id, rec.runtime).catch(() => {});
       const t = timeoutSeconds ?? rec.config.StopTimeout ?? 10;
-      if (signal !== 9) {
-        const exited = t < 0 ? await exit.promise.then(() => true) : await withTimeout(exit.promise, t * 1000);
-        if (exited) return;
-        await this.d.driver.kill(id, rec.runtime, 9).catch((err: unknown) => this.d.log.debug('kill failed', { id, err }));
+      let exited = false;
+      if (signal !== 9) exited = t < 0 ? await exit.promise.then(() => true) : await withTimeout(exit.promise, t * 1000);
+      if (!exited) {
+        if (signal !== 9) await this.signal(rec, 9).catch((err: unknown) => this.d.log.debug('kill failed', { id, err }));
+        if (!(await withTimeout(exit.promise, 30_000))) throw new BerthError('internal', `container ${id} did not exit after SIGKILL`);
       }
-      if (!(await withTimeout(exit.promise, 30_000))) throw new BerthError('internal', `container ${id} did not exit after SIGKILL`);
+      this.d.events.publish('container', 'stop', id, this.eventAttrs(rec));
     } finally {
       exit.cancel();
     }
+  }
+
+  /** Sends a signal to the container's process, and dockerd's `kill` event with its number. */
+  private async signal(rec: ContainerRecord, signal: number): Promise<void> {
+    await this.d.driver.kill(rec.id, rec.runtime, signal);
+    this.d.events.publish('container', 'kill', rec.id, this.eventAttrs(rec, { signal: String(signal) }));
   }
 
   async kill(idOrName: string, signalName?: string): Promise<void> {
@@ -793,7 +800,7 @@ export class ContainerService {
       // dockerd counts a kill as a stop by the user: no restart policy brings the container back.
       rec.manuallyStopped = true;
       await this.d.store.save(rec);
-      await this.d.driver.kill(rec.id, rec.runtime, signal);
+      await this.signal(rec, signal);
       if (rec.state.Status === 'paused' && (signal === 9 || signal === 15)) await this.d.driver.resume(rec.id, rec.runtime).catch(() => {});
       // Like dockerd: a SIGKILL is only done when the container is seen dead.
       if (signal === 9) await withTimeout(exit.promise, 10_000);
