@@ -39,13 +39,13 @@ export async function streamAttached(conn: UpgradedConnection, io: AttachedStrea
   const { socket, head } = conn;
   const stdin = io.stdin;
   const rawInput = io.tty && stdin !== undefined;
-  const restoreTerminal = rawInput ? await enterRawMode(stdin, io.env) : () => {};
+  let restoreTerminal = () => {};
   const proxy = rawInput ? new EscapeProxy(escapeKeys(io.detachKeys ?? '')) : undefined;
 
+  let finished = false;
   let settle!: (end: SessionEnd) => void;
   let fail!: (err: Error) => void;
   const done = new Promise<SessionEnd>((resolve, reject) => {
-    let finished = false;
     const finish = () => {
       if (finished) return false;
       finished = true;
@@ -74,6 +74,8 @@ export async function streamAttached(conn: UpgradedConnection, io: AttachedStrea
   };
   if (head.length) onOutput(head);
   socket.on('data', onOutput);
+  // Listened for before anything is awaited: when the whole stream came with the upgrade's answer
+  // (a command that failed at once), the socket ends, and closes, even while paused.
   socket.once('end', () => settle('ended'));
   socket.once('close', () => settle('ended'));
   socket.once('error', (err: NodeJS.ErrnoException) => {
@@ -81,6 +83,12 @@ export async function streamAttached(conn: UpgradedConnection, io: AttachedStrea
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE') settle('ended');
     else fail(err);
   });
+  if (rawInput) {
+    const restore = await enterRawMode(stdin, io.env);
+    // Ended meanwhile: the terminal goes straight back.
+    if (finished) restore();
+    else restoreTerminal = restore;
+  }
 
   function onInput(chunk: Buffer): void {
     let data = chunk;
@@ -101,7 +109,9 @@ export async function streamAttached(conn: UpgradedConnection, io: AttachedStrea
   }
 
   socket.resume();
-  if (!stdin) {
+  if (finished) {
+    // Nothing left to send to.
+  } else if (!stdin) {
     socket.end();
   } else {
     stdin.on('data', onInput);
