@@ -249,7 +249,7 @@ test('the daemon can be chosen with -H, BERTH_HOST or DOCKER_HOST, over unix:// 
   try {
     const nowhere = { DOCKER_HOST: 'unix:///nonexistent.sock', BERTH_HOST: 'unix:///nonexistent.sock' };
     await same(['-H', tcp, 'ps', '-a'], { env: nowhere });
-    await same(['--host', `unix://${d.socket}`, 'images'], { env: nowhere });
+    await same(['--host', `unix://${d.socket}`, 'images'], { env: nowhere, normalize: rowsAsSet });
     const viaDockerHost = await d.berth(['ps', '-aq'], { env: { BERTH_HOST: '', DOCKER_HOST: tcp } });
     assert.equal(viaDockerHost.stdout, (await d.docker(['ps', '-aq'])).stdout);
     // BERTH_HOST wins over DOCKER_HOST.

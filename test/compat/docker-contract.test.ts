@@ -134,7 +134,7 @@ test('import (30), history (32), tag (33), rmi (34)', async () => {
   assert.equal(imp.code, 0, imp.stderr);
   assert.match(imp.stdout, /^sha256:[0-9a-f]{64}\n$/);
   const hist = await docker('history', 'berthtest/imp:tag1');
-  assert.match(hist.stdout, /^IMAGE          CREATED                  CREATED BY   SIZE      COMMENT\n[0-9a-f]{12}   .+\s+[0-9.]+MB    Imported from -\n$/);
+  assert.match(hist.stdout, /^IMAGE {10}CREATED +CREATED BY   SIZE      COMMENT\n[0-9a-f]{12}   .+\s+[0-9.]+MB    Imported from -\n$/);
   const tag = await docker('tag', 'busybox', 'berthtest/bb:t1');
   assert.deepEqual([tag.code, tag.stdout, tag.stderr], [0, '', '']);
   const rmi = await docker('rmi', 'berthtest/bb:t1');
