@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerCli, repoRoot, startDaemon, type RunOptions, type RunResult, type TestDaemon } from '../helpers/daemon.js';
+import { asBerth } from '../helpers/compare.js';
 
 let d: TestDaemon;
 let dir: string;
@@ -25,7 +26,6 @@ after(async () => {
   assert.deepEqual(leaks, []);
 });
 
-const asBerth = (s: string) => s.replace(/\bdocker\b/g, 'berth');
 
 /** IDs, timestamps and twin prefixes are allowed to differ between the two CLIs' objects. */
 const normalize = (s: string) =>

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { repoRoot, startDaemon, type RunOptions, type RunResult, type TestDaemon } from '../helpers/daemon.js';
+import { must, asBerth } from '../helpers/compare.js';
 import { makeTar } from '../helpers/tarball.js';
 
 let d: TestDaemon;
@@ -32,13 +33,7 @@ after(async () => {
   assert.deepEqual(await d.cleanup(), []);
 });
 
-async function must(p: Promise<RunResult>, code = 0): Promise<RunResult> {
-  const r = await p;
-  assert.equal(r.code, code, `${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
-const asBerth = (s: string) => s.replace(/\bdocker\b/g, 'berth');
 /** docker's Go runtime logs tar-writer errors of its background goroutines; they are not output of the command. */
 const withoutLogLines = (s: string) => s.replace(/^time=".*" level=error msg=".*"\r?\n/gm, '');
 

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxTar, run, startDaemon, type RunOptions, type RunResult, type TestDaemon } from '../helpers/daemon.js';
+import { asBerth } from '../helpers/compare.js';
 
 let d: TestDaemon;
 let dir: string;
@@ -32,7 +33,6 @@ after(async () => {
   assert.deepEqual(leaks, []);
 });
 
-const asBerth = (s: string) => s.replace(/\bdocker\b/g, 'berth');
 
 const normalize = (s: string) =>
   s

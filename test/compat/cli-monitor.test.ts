@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { dockerCli, repoRoot, startDaemon, type RunOptions, type RunResult, type TestDaemon } from '../helpers/daemon.js';
+import { must, asBerth } from '../helpers/compare.js';
 
 let d: TestDaemon;
 
@@ -22,13 +23,7 @@ after(async () => {
   assert.deepEqual(await d.cleanup(), []);
 });
 
-async function must(p: Promise<RunResult>, code = 0): Promise<RunResult> {
-  const r = await p;
-  assert.equal(r.code, code, `${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
-const asBerth = (s: string) => s.replace(/\bdocker\b/g, 'berth');
 
 async function same(args: string[], opts: RunOptions & { normalize?: (s: string) => string } = {}): Promise<RunResult> {
   const norm = opts.normalize ?? ((s: string) => s);

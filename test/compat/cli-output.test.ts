@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { startDaemon, type RunResult, type RunOptions, type TestDaemon } from '../helpers/daemon.js';
+import { must, asBerth } from '../helpers/compare.js';
 
 let d: TestDaemon;
 let since = 0;
@@ -26,14 +27,7 @@ after(async () => {
   assert.deepEqual(leaks, []);
 });
 
-async function must(p: Promise<RunResult>, code = 0): Promise<RunResult> {
-  const r = await p;
-  assert.equal(r.code, code, `${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
-/** docker's text with berth's name in it, for comparison. */
-const asBerth = (s: string) => s.replace(/\bdocker\b/g, 'berth');
 
 /**
  * Runs the same command line through both CLIs and asserts identical output and status. Listings

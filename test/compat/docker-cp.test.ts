@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { dockerCli, run, startDaemon, type RunResult, type TestDaemon } from '../helpers/daemon.js';
+import { must } from '../helpers/compare.js';
 import { makeTar } from '../helpers/tarball.js';
 
 let d: TestDaemon;
@@ -30,11 +31,6 @@ after(async () => {
   assert.deepEqual(await d.cleanup(), []);
 });
 
-async function must(p: Promise<RunResult>): Promise<RunResult> {
-  const r = await p;
-  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 async function cat(container: string, path: string): Promise<string> {
   return (await must(d.docker(['exec', container, 'cat', path]))).stdout;

@@ -7,7 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
-import { dockerCli, run, startDaemon, type RunResult, type TestDaemon } from '../helpers/daemon.js';
+import { dockerCli, run, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { must } from '../helpers/compare.js';
 
 let d: TestDaemon;
 
@@ -22,11 +23,6 @@ after(async () => {
   assert.deepEqual(await d.cleanup(), []);
 });
 
-async function must(p: Promise<RunResult>): Promise<RunResult> {
-  const r = await p;
-  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 /** captures/22_top.txt, client output. */
 const capturedTop = [
