@@ -3,33 +3,9 @@ import type { Readable } from 'node:stream';
 import type { Connection } from './connection.js';
 import { trimId } from './container-stats.js';
 import { readBody } from './streams.js';
+import type { PathStat } from '../oci/path-stat.js';
 
-/**
- * What the daemon says about a path in a container (`X-Docker-Container-Path-Stat`, base64 JSON).
- * `mode` is a Go os.FileMode: permission bits plus type bits high up (directory 1<<31, symlink 1<<27).
- */
-export interface PathStat {
-  name: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget: string;
-}
-
-/** Go's os.FileMode type bits, as they arrive in PathStat.mode. */
-export const fileMode = {
-  dir: 2 ** 31,
-  symlink: 2 ** 27,
-  device: 2 ** 26,
-  namedPipe: 2 ** 25,
-  socket: 2 ** 24,
-  charDevice: 2 ** 21,
-  irregular: 2 ** 19,
-} as const;
-
-export function hasMode(mode: number, bit: number): boolean {
-  return Math.floor(mode / bit) % 2 === 1;
-}
+export { goMode, hasGoMode, type PathStat } from '../oci/path-stat.js';
 
 /** One line of `GET /containers/{id}/changes`: 0 modified, 1 added, 2 deleted. */
 export interface FilesystemChange {

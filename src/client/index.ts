@@ -7,7 +7,7 @@ export type { AttachOptions, ContainerListOptions, ContainerWait, LogsOptions, R
 export type { ExecCreateRequest, ExecInspect } from './exec.js';
 export type { ImportOptions } from './images.js';
 export type { CpuStats, StatsResponse, TopResponse } from './container-stats.js';
-export { fileMode, hasMode, type CommitOptions, type FilesystemChange, type PathStat } from './container-files.js';
+export { goMode, hasGoMode, type CommitOptions, type FilesystemChange, type PathStat } from './container-files.js';
 export type { EventRecord, EventsOptions } from './system.js';
 export type { Filters } from './query.js';
 export type { UpgradedConnection } from './transport.js';

@@ -1,34 +1,8 @@
 import { constants as fsc, type BigIntStats } from 'node:fs';
 import { formatRfc3339Nano } from '../common/time.js';
+import { goMode, type PathStat } from '../oci/path-stat.js';
 
-/**
- * The stat Docker sends in `X-Docker-Container-Path-Stat` (container.PathStat): the mode is a Go
- * os.FileMode, whose type bits are not the kernel's, and the time is Go's JSON form of a time.
- */
-export interface PathStat {
-  name: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget: string;
-}
-
-/** Go's os.FileMode bits, by name (io/fs). */
-export const goMode = {
-  dir: 2 ** 31,
-  append: 2 ** 30,
-  exclusive: 2 ** 29,
-  temporary: 2 ** 28,
-  symlink: 2 ** 27,
-  device: 2 ** 26,
-  namedPipe: 2 ** 25,
-  socket: 2 ** 24,
-  setuid: 2 ** 23,
-  setgid: 2 ** 22,
-  charDevice: 2 ** 21,
-  sticky: 2 ** 20,
-  irregular: 2 ** 19,
-} as const;
+export { goMode, hasGoMode, type PathStat } from '../oci/path-stat.js';
 
 /**
  * Go's fillFileStatFromSys: a Linux st_mode as an os.FileMode. Sums, not `|`: JavaScript's bitwise
@@ -60,11 +34,6 @@ export function goFileMode(stMode: number): number {
   if (stMode & 0o4000) m += goMode.setuid;
   if (stMode & 0o1000) m += goMode.sticky;
   return m;
-}
-
-/** Whether a Go os.FileMode has a bit (safe for the high bits). */
-export function hasGoMode(mode: number, bit: number): boolean {
-  return Math.floor(mode / bit) % 2 === 1;
 }
 
 /** Go prints mtime in the daemon's local zone; berthd reports UTC, as dockerd on a UTC host does. */

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { lstat, rename, rm, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileMode, hasMode, type Client } from '../../client/index.js';
+import { goMode, hasGoMode, type Client } from '../../client/index.js';
 import { errnoCode } from '../../common/errors.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { destinationInfo, rebaseArchive, tarResource, untar } from '../cp-archive.js';
@@ -88,7 +88,7 @@ async function copyFromContainer(ctx: CommandContext, container: string, srcPath
   let rebaseName = '';
   if (opts.followLink) {
     const st = await api.statPath(container, srcPath).catch(() => undefined);
-    if (st && hasMode(st.mode, fileMode.symlink)) {
+    if (st && hasGoMode(st.mode, goMode.symlink)) {
       let target = st.linkTarget;
       if (!isAbs(target)) target = join(splitPathDirEntry(srcPath).dir, target);
       ({ resolved: srcPath, rebaseName } = getRebaseName(srcPath, target));
@@ -102,7 +102,7 @@ async function copyFromContainer(ctx: CommandContext, container: string, srcPath
   }
   const count = counter();
   let content: Readable = body.pipe(count.stream);
-  const srcInfo: CopyInfo = { path: srcPath, exists: true, isDir: hasMode(srcStat.mode, fileMode.dir), rebaseName };
+  const srcInfo: CopyInfo = { path: srcPath, exists: true, isDir: hasGoMode(srcStat.mode, goMode.dir), rebaseName };
   if (rebaseName !== '') content = rebaseArchive(content, splitPathDirEntry(srcPath).base, rebaseName);
   let failure: unknown;
   try {
@@ -131,19 +131,19 @@ async function copyToContainer(ctx: CommandContext, container: string, srcPathIn
   const dstInfo: CopyInfo = { path: dstPath, exists: false, isDir: false, rebaseName: '' };
   // A failed stat only means "not there (yet)": the daemon judges the copy itself.
   let dstStat = await api.statPath(container, dstPath).catch(() => undefined);
-  if (dstStat && hasMode(dstStat.mode, fileMode.symlink)) {
+  if (dstStat && hasGoMode(dstStat.mode, goMode.symlink)) {
     let target = dstStat.linkTarget;
     if (!isAbs(target)) target = join(splitPathDirEntry(dstPath).dir, target);
     dstInfo.path = target;
     dstStat = await api.statPath(container, target).catch(() => undefined);
   }
-  if (dstStat && hasMode(dstStat.mode, fileMode.device)) {
+  if (dstStat && hasGoMode(dstStat.mode, goMode.device)) {
     throw new Error(`destination "${container}:${dstPath}" must be a directory or a regular file: got a device`);
   }
-  if (dstStat && hasMode(dstStat.mode, fileMode.irregular)) {
+  if (dstStat && hasGoMode(dstStat.mode, goMode.irregular)) {
     throw new Error(`destination "${container}:${dstPath}" must be a directory or a regular file: got an irregular file`);
   }
-  if (dstStat) Object.assign(dstInfo, { exists: true, isDir: hasMode(dstStat.mode, fileMode.dir) });
+  if (dstStat) Object.assign(dstInfo, { exists: true, isDir: hasGoMode(dstStat.mode, goMode.dir) });
 
   let content: Readable;
   let resolvedDst: string;
