@@ -809,9 +809,9 @@ export class ContainerService {
     }
   }
 
-  async restart(idOrName: string, timeoutSeconds?: number): Promise<void> {
+  async restart(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const rec = this.find(idOrName);
-    if (isActive(rec.state.Status)) await this.stop(rec.id, timeoutSeconds).catch((err: unknown) => {
+    if (isActive(rec.state.Status)) await this.stop(rec.id, timeoutSeconds, signal).catch((err: unknown) => {
       if (!isKind(err, 'not-modified')) throw err;
     });
     await this.start(rec.id).catch((err: unknown) => {

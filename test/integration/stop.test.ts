@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { eventually } from '../helpers/api.js';
+import { api, eventually } from '../helpers/api.js';
 
 let d: TestDaemon;
 
@@ -59,4 +59,16 @@ test('--stop-timeout: SIGKILL follows the stop signal after that many seconds, n
   const stops = await d.docker(['events', '--since', since, '--until', until, '--filter', `container=${id}`, '--format', '{{.Action}}']);
   assert.deepEqual(stops.stdout.trim().split('\n'), ['create', 'start', 'kill', 'kill', 'die', 'stop']);
   assert.equal((await d.docker(['rm', 's3'])).code, 0);
+});
+
+test('restart with a signal stops with it before starting again, as stop does', async () => {
+  assert.equal((await d.docker(['run', '-d', '--name', 's4', 'busybox', 'sh', '-c', trapUsr1])).code, 0);
+  await ready('s4');
+  // The docker CLI sends `signal` only to API 1.42 and later; berth's CLI and API clients send it.
+  const r = await api(d.socket, 'POST', '/containers/s4/restart?signal=USR1');
+  assert.equal(r.status, 204, r.text());
+  // The trap ran (its line is in the log) and the container runs again.
+  assert.match((await d.docker(['logs', 's4'])).stdout, /got usr1/);
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.Running}}', 's4'])).stdout.trim(), 'true');
+  assert.equal((await d.docker(['rm', '-f', 's4'])).code, 0);
 });

@@ -68,7 +68,7 @@ export function containerRoutes(r: Router, s: ApiServices): void {
   });
 
   r.add('POST', '/containers/{id}/restart', async (ctx) => {
-    await c.restart(ctx.params[0]!, queryInt(ctx, 't'));
+    await c.restart(ctx.params[0]!, queryInt(ctx, 't'), ctx.query.get('signal') ?? undefined);
     sendEmpty(ctx.res!, 204);
   });
 
