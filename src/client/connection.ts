@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { apiVersion } from '../api/types/index.js';
+import { apiVersion, compareApiVersions } from '../api/types/index.js';
 import { responseError } from './errors.js';
 import { encodeQuery, type Query } from './query.js';
 import { readBody } from './streams.js';
@@ -26,12 +26,6 @@ export interface PingResult {
 
 /** The version assumed when the daemon's ping carries none (docker does the same). */
 const fallbackVersion = '1.24';
-
-export function compareApiVersions(a: string, b: string): number {
-  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
-  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
-  return a1 !== b1 ? a1 - b1 : a2 - b2;
-}
 
 /**
  * Versioned calls to the daemon. The API version is negotiated once, lazily, as docker's CLI does:

@@ -1,6 +1,6 @@
 /** The Docker Engine API client: what the CLI (and later compose and kube) talk to the daemon with. */
 export { Client, type ClientOptions } from './client.js';
-export { compareApiVersions } from './connection.js';
+export { compareApiVersions } from '../api/types/index.js';
 export { defaultHost, parseDaemonAddress, type DaemonAddress } from './address.js';
 export { ConnectionError, DaemonError, kindForStatus } from './errors.js';
 export type { AttachOptions, ContainerListOptions, ContainerWait, LogsOptions, RemoveOptions, StopOptions, WaitCondition } from './containers.js';

@@ -102,6 +102,16 @@ export function queryBool(ctx: RequestContext, name: string): boolean {
   throw invalidArgument(`invalid boolean value for ${name}: ${JSON.stringify(v)}`);
 }
 
+/**
+ * dockerd's BoolValueOrDefault: absent is the default; present, anything but "", "0", "no",
+ * "false" and "none" (any case) is true. `stream=` therefore means false.
+ */
+export function queryBoolOrDefault(ctx: RequestContext, name: string, dflt: boolean): boolean {
+  if (!ctx.query.has(name)) return dflt;
+  const v = (ctx.query.get(name) ?? '').trim().toLowerCase();
+  return !['', '0', 'no', 'false', 'none'].includes(v);
+}
+
 export function queryInt(ctx: RequestContext, name: string): number | undefined {
   const v = ctx.query.get(name);
   if (v === null || v === '') return undefined;

@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { invalidArgument, messageOf, notFound } from '../../common/errors.js';
-import { apiVersion, minApiVersion } from '../types/index.js';
+import { apiVersion, compareApiVersions, minApiVersion } from '../types/index.js';
 import { commitRoutes } from './handlers/commit.js';
 import { containerRoutes } from './handlers/containers.js';
 import { execRoutes } from './handlers/exec.js';
@@ -20,21 +20,15 @@ import { statusFor } from './status.js';
 /** Routes that may take over the connection (`Upgrade: tcp`). */
 const hijackable = /^\/(containers\/[^/]+\/attach|exec\/[^/]+\/start)$/;
 
-function compareVersions(a: string, b: string): number {
-  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
-  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
-  return a1 !== b1 ? a1 - b1 : a2 - b2;
-}
-
 /** Splits `/v1.41/containers/json` into the version and the route path; checks the version. */
 export function parsePath(rawPath: string): { version: string; path: string } {
   const m = /^\/v([0-9]+\.[0-9]+)(\/.*)$/.exec(rawPath);
   if (!m) return { version: apiVersion, path: rawPath };
   const version = m[1]!;
-  if (compareVersions(version, apiVersion) > 0) {
+  if (compareApiVersions(version, apiVersion) > 0) {
     throw invalidArgument(`client version ${version} is too new. Maximum supported API version is ${apiVersion}`);
   }
-  if (compareVersions(version, minApiVersion) < 0) {
+  if (compareApiVersions(version, minApiVersion) < 0) {
     throw invalidArgument(`client version ${version} is too old. Minimum supported API version is ${minApiVersion}, please upgrade your client to a newer version`);
   }
   return { version, path: m[2]! };

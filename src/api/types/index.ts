@@ -9,6 +9,13 @@ export type { ContainerConfig, HostConfig, NetworkingConfig, PortBinding };
 export const apiVersion = '1.41';
 export const minApiVersion = '1.12';
 
+/** Orders two API versions (`1.41` < `1.44`): negative, zero or positive. */
+export function compareApiVersions(a: string, b: string): number {
+  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
+  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
+  return a1 !== b1 ? a1 - b1 : a2 - b2;
+}
+
 export interface ContainerCreateRequest extends Partial<ContainerConfig> {
   HostConfig?: Partial<HostConfig>;
   NetworkingConfig?: NetworkingConfig;

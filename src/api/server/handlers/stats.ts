@@ -1,23 +1,8 @@
 import { statsJson } from '../../../engine/stats.js';
-import { commonHeaders, sendJson, startStream } from '../http.js';
-import type { RequestContext, Router } from '../router.js';
+import { compareApiVersions } from '../../types/index.js';
+import { commonHeaders, queryBoolOrDefault, sendJson, startStream } from '../http.js';
+import type { Router } from '../router.js';
 import type { ApiServices } from '../services.js';
-
-/**
- * dockerd's BoolValueOrDefault: absent is the default; present, anything but "", "0", "no",
- * "false" and "none" (any case) is true. `stream=` therefore means false.
- */
-function formBool(ctx: RequestContext, name: string, dflt: boolean): boolean {
-  if (!ctx.query.has(name)) return dflt;
-  const v = (ctx.query.get(name) ?? '').trim().toLowerCase();
-  return !['', '0', 'no', 'false', 'none'].includes(v);
-}
-
-function versionAtLeast(v: string, min: string): boolean {
-  const [a1 = 0, a2 = 0] = v.split('.').map(Number);
-  const [b1 = 0, b2 = 0] = min.split('.').map(Number);
-  return a1 !== b1 ? a1 > b1 : a2 >= b2;
-}
 
 /** Routes for what runs in a container and what it uses: top and stats. */
 export function statsRoutes(r: Router, s: ApiServices): void {
@@ -26,8 +11,8 @@ export function statsRoutes(r: Router, s: ApiServices): void {
   });
 
   r.add('GET', '/containers/{id}/stats', async (ctx) => {
-    const stream = formBool(ctx, 'stream', true);
-    const oneShot = versionAtLeast(ctx.apiVersion, '1.41') && formBool(ctx, 'one-shot', false);
+    const stream = queryBoolOrDefault(ctx, 'stream', true);
+    const oneShot = compareApiVersions(ctx.apiVersion, '1.41') >= 0 && queryBoolOrDefault(ctx, 'one-shot', false);
     const samples = s.stats.stats(ctx.params[0]!, { stream, oneShot, signal: ctx.signal });
     const res = ctx.res!;
     if (!stream) {
