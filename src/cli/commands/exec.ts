@@ -1,6 +1,6 @@
 import type { ContainerInspect } from '../../api/types/index.js';
 import { ConnectionError, type ExecCreateRequest } from '../../client/index.js';
-import { forwardSignals, noForwarding, streamAttached, upgradeFailure, watchTermination } from '../attach.js';
+import { forwardSignals, noForwarding, streamAttached, upgradeFailure, watchTermination, type AttachedSession } from '../attach.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { chosenDetachKeys } from '../detach-keys.js';
 import { readEnvFiles, validateEnv, withHostValue } from '../env-file.js';
@@ -76,24 +76,28 @@ async function runExec(ctx: CommandContext, flags: ParsedFlags, args: string[]):
     await client.exec.startDetached(id, { tty });
     return 0;
   }
-  const conn = await client.exec.start(id, { tty }).catch((err: unknown) => Promise.reject(upgradeFailure(err)));
-  const session = await streamAttached(conn, {
-    stdout: ctx.stdout,
-    stderr: tty ? ctx.stdout : ctx.stderr,
-    tty,
-    ...(attachStdin && { stdin: ctx.stdin() }),
-    detachKeys: body.DetachKeys,
-    env: ctx.env,
-  });
-  // A SIGINT or SIGTERM ends docker's exec quietly with status 0, the process left running.
+  // A SIGINT or SIGTERM ends docker's exec quietly with status 0, the process left running. Watched
+  // before any output can reach the user, who may answer it with Ctrl-C at once.
   let interrupted = false;
+  let session: AttachedSession | undefined;
   const stopWatching = watchTermination(ctx.stderr, () => {
     interrupted = true;
-    session.close();
+    session?.close();
   });
-  // docker looks at stdin here, and at stdout for the size.
-  const stopResizing = tty && ctx.stdin().isTTY ? monitorTtySize(ctx.stdout, (h, w) => client.exec.resize(id, h, w), { stderr: ctx.stderr }) : () => {};
+  let stopResizing = () => {};
   try {
+    const conn = await client.exec.start(id, { tty }).catch((err: unknown) => Promise.reject(upgradeFailure(err)));
+    session = await streamAttached(conn, {
+      stdout: ctx.stdout,
+      stderr: tty ? ctx.stdout : ctx.stderr,
+      tty,
+      ...(attachStdin && { stdin: ctx.stdin() }),
+      detachKeys: body.DetachKeys,
+      env: ctx.env,
+    });
+    if (interrupted) session.close();
+    // docker looks at stdin here, and at stdout for the size.
+    if (tty && ctx.stdin().isTTY) stopResizing = monitorTtySize(ctx.stdout, (h, w) => client.exec.resize(id, h, w), { stderr: ctx.stderr });
     if ((await session.done) === 'detached') throw new Error('read escape sequence');
   } finally {
     stopResizing();
