@@ -280,23 +280,31 @@ test("SIGINT as docker 28 takes it: attach forwards it and waits; --sig-proxy=fa
 
 test('SIGINT ends exec and start -a quietly with status 0', async () => {
   assert.equal((await d.docker(['run', '-d', '--name', 'sig-host', 'busybox', 'sleep', '300'])).code, 0);
-  for (const [p, file, prefix] of cliCommands) {
-    const e = new Watched(file, [...prefix, 'exec', 'sig-host', 'sh', '-c', 'echo started; sleep 100']);
-    await e.next(/started/);
-    e.interrupt();
-    assert.deepEqual(await e.exited, { code: 0, signal: null }, `${p}: exec`);
-    assert.equal(e.err, '');
+  try {
+    for (const [p, file, prefix] of cliCommands) {
+      const e = new Watched(file, [...prefix, 'exec', 'sig-host', 'sh', '-c', 'echo started; sleep 100']);
+      await e.next(/started/);
+      e.interrupt();
+      assert.deepEqual(await e.exited, { code: 0, signal: null }, `${p}: exec`);
+      assert.equal(e.err, '');
 
-    const name = `${p}-sig-start`;
-    assert.equal((await d.docker(['create', '--name', name, 'busybox', 'sh', '-c', ticker])).code, 0);
-    const s = new Watched(file, [...prefix, 'start', '-a', name]);
-    await s.next(/tick/);
-    s.interrupt();
-    assert.deepEqual(await s.exited, { code: 0, signal: null }, `${p}: start -a`);
-    assert.equal(s.err, '');
-    await d.docker(['rm', '-f', name]);
+      const name = `${p}-sig-start`;
+      assert.equal((await d.docker(['create', '--name', name, 'busybox', 'sh', '-c', ticker])).code, 0);
+      const s = new Watched(file, [...prefix, 'start', '-a', name]);
+      await s.next(/tick/);
+      s.interrupt();
+      const started = await s.exited;
+      // docker 28 races its own forwarded kill here and now and then exits 130 (the container died of
+      // the signal first); berth waits for the kill to be answered and always ends with 0.
+      if (p === 'dk' && started.code === 130) assert.equal(started.signal, null, `${p}: start -a`);
+      else assert.deepEqual(started, { code: 0, signal: null }, `${p}: start -a`);
+      assert.equal(s.err, '');
+      await d.docker(['rm', '-f', name]);
+    }
+  } finally {
+    // Left behind, it would be counted by the tests that follow.
+    await d.docker(['rm', '-f', 'sig-host', 'dk-sig-start', 'bt-sig-start']);
   }
-  await d.docker(['rm', '-f', 'sig-host']);
 });
 
 test('-t without a terminal: raw output; -it wants a terminal on stdin and then creates nothing', async () => {
