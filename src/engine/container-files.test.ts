@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { TarWriter } from '../image/tree-tar.js';
-import { archiveLocation } from './archive-read.js';
+import { openArchiveSource } from './archive-read.js';
 import { extractArchive } from './archive-extract.js';
 import { parseBind } from './path-mounts.js';
 import { encodePathStat, goFileMode, pathStat } from './path-stat.js';
@@ -123,8 +123,10 @@ async function tarOf(loc: string, view: ContainerView): Promise<Array<[string, s
   })();
   const piping = tw.pipeTo(ex as never);
   const l = await view.resolve(loc);
-  await archiveLocation(view, l, loc, tw);
+  const source = await openArchiveSource(view, l, loc);
   await l.dir.close();
+  await source.write(tw);
+  await source.close();
   tw.finish();
   await piping;
   await reading;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants as fsc, createReadStream, createWriteStream } from 'node:fs';
+import { constants as fsc, createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -11,7 +11,7 @@ import type { ImageStore } from '../image/store.js';
 import { DirHandle, TarWriter } from '../image/tree-tar.js';
 import { parseGroup, parsePasswd } from '../runtime/user.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
-import { archiveLocation } from './archive-read.js';
+import { openArchiveSource, type ArchiveSource } from './archive-read.js';
 import { extractArchive, validateArchive } from './archive-extract.js';
 import { containerEventAttrs, type ContainerRecord } from './container-record.js';
 import type { ContainerService } from './containers.js';
@@ -94,14 +94,19 @@ export class ContainerFiles {
     try {
       await this.withView(idOrName, async (view, rec) => {
         const absPath = preserveTrailingDotOrSeparator(cleanPath(`/${path}`), path);
-        const stat = await statAt(view, absPath);
         const loc = await view.resolve(absPath);
+        let source: ArchiveSource;
         try {
-          const out = start(stat);
-          started = true;
-          await writeTar(out, signal, (tw) => archiveLocation(view, loc, absPath, tw, signal));
+          source = await openArchiveSource(view, loc, absPath);
         } finally {
           await loc.dir.close();
+        }
+        try {
+          const out = start(await locationStat(view, loc, absPath, source.stat));
+          started = true;
+          await writeTar(out, signal, (tw) => source.write(tw, signal));
+        } finally {
+          await source.close();
         }
         this.d.events.publish('container', 'archive-path', rec.id, containerEventAttrs(rec));
       });
@@ -201,12 +206,15 @@ async function writeTar(out: Writable, signal: AbortSignal | undefined, fill: (t
 async function statAt(view: ContainerView, path: string): Promise<PathStat> {
   const loc = await view.resolve(path);
   try {
-    const st = await ContainerView.stat(loc);
-    const linkTarget = st.isSymbolicLink() ? await view.canonical(loc.path) : '';
-    return pathStat(baseName(path), st, linkTarget);
+    return await locationStat(view, loc, path, await ContainerView.stat(loc));
   } finally {
     await loc.dir.close();
   }
+}
+
+async function locationStat(view: ContainerView, loc: Location, path: string, st: BigIntStats): Promise<PathStat> {
+  const linkTarget = st.isSymbolicLink() ? await view.canonical(loc.path) : '';
+  return pathStat(baseName(path), st, linkTarget);
 }
 
 /** Reads a small file of the container (its /etc/passwd) without following a symlink out. */

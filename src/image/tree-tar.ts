@@ -283,12 +283,17 @@ export class TarWriter {
       throw err;
     }
     try {
-      const header = { ...headerFor(tarName, st)!, ...extra };
-      if (st.size === 0) await this.entry(header);
-      else await this.stream(header, readExactly(fh, st.size));
+      await this.addOpenFile(fh, tarName, st, extra);
     } finally {
       await fh.close().catch(() => {});
     }
+  }
+
+  /** A regular file already open (`st` its stat), its contents as they were at `st.size`. */
+  async addOpenFile(fh: FileHandle, tarName: string, st: Stats, extra: Partial<tar.Header> = {}): Promise<void> {
+    const header = { ...headerFor(tarName, st)!, ...extra };
+    if (st.size === 0) await this.entry(header);
+    else await this.stream(header, readExactly(fh, st.size));
   }
 
   /** Everything inside `dir`, named `prefix` + the path below it, in filepath.Walk order. */
