@@ -27,6 +27,8 @@ import { SystemService } from '../engine/system.js';
 import { createApiServer } from '../api/server/server.js';
 import type { ConvertContext } from '../api/server/convert.js';
 import { loadConfig, usage, type DaemonConfig } from './config.js';
+import { VolumeStore } from '../volume/store.js';
+import { VolumeService } from '../engine/volumes.js';
 
 const runtimeCandidates: Record<string, string[]> = {
   runc: ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'],
@@ -153,6 +155,9 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
   const events = new EventBus();
   const containerStore = new ContainerStore(cfg.dataRoot);
   await containerStore.init();
+  const volumeStore = new VolumeStore(join(cfg.dataRoot, 'volumes'), log);
+  await volumeStore.load();
+  const volumes = new VolumeService({ store: volumeStore, containers: containerStore, events, log });
   const containers = new ContainerService({
     store: containerStore,
     images: imageStore,
@@ -161,6 +166,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     events,
     host,
     log,
+    volumes,
     cgroupParent: cfg.cgroupParent,
     init: { byDefault: cfg.init, ...(initPath && { path: initPath }) },
   });
@@ -205,6 +211,7 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     },
     imageShownAs: (rec) => (imageStore.resolve(rec.config.Image)?.id === rec.image ? rec.config.Image : rec.image),
     execIds: (id) => exec.idsOf(id),
+    volumePath: (name) => volumeStore.mountpoint(name),
     imageLayerDirs: (imageId) => {
       const img = imageStore.get(imageId as `sha256:${string}`);
       if (!img) return {};
@@ -214,14 +221,14 @@ export async function runDaemon(cfg: DaemonConfig): Promise<void> {
     },
   };
 
-  const files = new ContainerFiles({ containers, images, imageStore, content, snapshotter, events, log });
-  const commits = new ContainerCommits({ containers, images, imageStore, content, snapshotter, events, log });
+  const files = new ContainerFiles({ containers, images, imageStore, content, snapshotter, volumes, events, log });
+  const commits = new ContainerCommits({ containers, images, imageStore, content, snapshotter, volumes, events, log });
   const stats = new ContainerStats({ containers, driver, host, log, events });
   const exec = new ExecService({ containers, driver, events, log });
   containers.onRemoved((id) => exec.forget(id));
   const health = new HealthMonitor({ containers, execs: exec, events, log });
   health.start();
-  const server = createApiServer({ containers, files, commits, stats, exec, images, events, system, convert, log });
+  const server = createApiServer({ containers, files, commits, stats, exec, images, volumes, events, system, convert, log });
   const closers: Array<() => Promise<void>> = [];
   for (const h of cfg.hosts) closers.push(await listen(server, h, log, cfg.group));
   log.info('berthd started', { pid: process.pid, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, runtimes: Object.keys(runtimes), defaultRuntime: cfg.defaultRuntime });

@@ -6,7 +6,6 @@ import * as tar from 'tar-stream';
 import { TarWriter } from '../image/tree-tar.js';
 import { openArchiveSource } from './archive-read.js';
 import { extractArchive } from './archive-extract.js';
-import { parseBind } from './path-mounts.js';
 import { encodePathStat, goFileMode, pathStat } from './path-stat.js';
 import { assertsDirectory, baseName, cleanPath, ContainerView, preserveTrailingDotOrSeparator } from './path-view.js';
 import { lstatSync } from 'node:fs';
@@ -180,10 +179,4 @@ test('extraction writes through symlinks inside the root only, refuses names tha
   } finally {
     await v.close();
   }
-});
-
-test('binds: host paths only, ro honoured', () => {
-  assert.deepEqual(parseBind('/srv/x:/data:ro'), { source: '/srv/x', destination: '/data', writable: false });
-  assert.deepEqual(parseBind('/srv/x:/data'), { source: '/srv/x', destination: '/data', writable: true });
-  assert.equal(parseBind('named:/data'), undefined);
 });

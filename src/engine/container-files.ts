@@ -17,6 +17,7 @@ import { containerEventAttrs, type ContainerRecord } from './container-record.js
 import type { ContainerService } from './containers.js';
 import type { EventBus } from './events.js';
 import type { ImageService } from './images.js';
+import type { VolumeService } from './volumes.js';
 import { containerMounts } from './path-mounts.js';
 import { encodePathStat, goFileMode, goMode, hasGoMode, pathStat, type PathStat } from './path-stat.js';
 import { baseName, cleanPath, ContainerView, preserveTrailingDotOrSeparator, type Location } from './path-view.js';
@@ -29,6 +30,7 @@ export interface ContainerFilesDeps {
   imageStore: ImageStore;
   content: ContentStore;
   snapshotter: OverlaySnapshotter;
+  volumes: VolumeService;
   events: EventBus;
   log: Logger;
 }
@@ -55,7 +57,7 @@ export class ContainerFiles {
   private async withView<T>(idOrName: string, fn: (view: ContainerView, rec: ContainerRecord) => Promise<T>): Promise<T> {
     return this.d.containers.withRootfs(idOrName, async (rootfs, rec) => {
       const dir = this.containerDir(rec.id);
-      const view = await ContainerView.open(rootfs, await containerMounts(rec.hostConfig, dir));
+      const view = await ContainerView.open(rootfs, await containerMounts(rec, dir, (name) => this.d.volumes.mountpoint(name)));
       try {
         return await fn(view, rec);
       } finally {

@@ -6,6 +6,7 @@ import { readJsonFile, writeJsonAtomic } from '../common/atomic-file.js';
 import { Trash } from '../common/trash.js';
 import type { ContainerConfig, HostConfig, NetworkingConfig } from '../oci/container-config.js';
 import type { HealthState } from './health-state.js';
+import type { ContainerMount } from './mount-points.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -40,6 +41,8 @@ export interface ContainerRecord {
   conmonPid: number;
   /** Set by an explicit stop, so `unless-stopped` and `always` know not to bring it back. */
   manuallyStopped: boolean;
+  /** Volumes, binds and tmpfs mounts, resolved at create (absent in records written before volumes existed). */
+  mounts?: ContainerMount[];
 }
 
 export function isActive(s: ContainerStatus): boolean {

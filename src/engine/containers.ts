@@ -1,4 +1,5 @@
-import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, messageOf, notFound, notImplemented, notModified } from '../common/errors.js';
 import { newId, randomName, shortId } from '../common/ids.js';
@@ -16,7 +17,7 @@ import { effectiveCapabilities } from '../runtime/capabilities.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import { readLogs, type LogEntry } from '../runtime/logs.js';
 import { convertProfile } from '../runtime/seccomp.js';
-import type { SeccompSpec } from '../oci/runtime-spec.js';
+import type { MountSpec, SeccompSpec } from '../oci/runtime-spec.js';
 import { buildSpec, containerEnv, defaultMaskedPaths, defaultReadonlyPaths } from '../runtime/spec.js';
 import { resolveUserInRoot } from '../runtime/user.js';
 import { AttachSession } from './attach-session.js';
@@ -25,6 +26,8 @@ import type { EventBus } from './events.js';
 import { matchAny, matchLabels, validateFilterKeys, type Filters } from './filters.js';
 import { healthAtStart, healthLabel, mergeHealthcheck, probeOf, validateHealthcheck, type HealthState } from './health-state.js';
 import { hostDevices, type HostFacts } from './host.js';
+import { parseBind, parseMountRequest, parseTmpfs, parseVolumesFrom, runtimeMount, sortByDepth, type ContainerMount } from './mount-points.js';
+import { mountsOf, type VolumeService } from './volumes.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -34,6 +37,7 @@ export interface ContainerServiceDeps {
   events: EventBus;
   host: HostFacts;
   log: Logger;
+  volumes: VolumeService;
   cgroupParent: string;
   /** The init (tini, catatonit) bind-mounted as /sbin/docker-init for `--init`; `byDefault` is daemon.json's `init`. */
   init?: { path?: string; byDefault: boolean };
@@ -230,6 +234,9 @@ export class ContainerService {
 
     const name = await this.reserveName(req.name);
     try {
+      const planned = this.planMounts(hostConfig, config);
+      // Volumes are created (or found) first: the record must name each one it uses.
+      const volumes = await this.d.volumes.provide(id, planned);
       const rec: ContainerRecord = {
         id,
         name,
@@ -246,19 +253,93 @@ export class ContainerService {
         cgroupsPath: `${hostConfig.CgroupParent || this.d.cgroupParent}/${id}`,
         conmonPid: 0,
         manuallyStopped: false,
+        mounts: volumes.mounts,
       };
-      await this.d.store.save(rec);
       try {
-        await this.d.snapshotter.prepare(id, this.d.images.chainIdsOf(image).at(-1) ?? null);
-      } catch (err) {
-        await this.d.store.delete(id);
-        throw err;
+        await this.d.store.save(rec);
+        try {
+          await this.d.snapshotter.prepare(id, this.d.images.chainIdsOf(image).at(-1) ?? null);
+          if (volumes.mounts.some((m) => m.type === 'volume' && m.copyData)) await this.copyUp(rec);
+        } catch (err) {
+          await this.d.snapshotter.remove(id).catch(() => {});
+          await this.d.store.delete(id);
+          await this.d.volumes.discard(volumes.created.filter((n) => this.d.volumes.users(n).every((u) => u === id)));
+          throw err;
+        }
+      } finally {
+        volumes.settle();
       }
       this.d.events.publish('container', 'create', id, this.eventAttrs(rec));
       return { id, warnings: [] };
     } finally {
       this.namesInFlight.delete(name);
     }
+  }
+
+  /**
+   * The container's mounts in dockerd's order of precedence: --volumes-from first, then -v and
+   * --mount (which may not name the same destination twice, nor one of --tmpfs), then the image's
+   * and the request's VOLUMEs where nothing else is mounted.
+   */
+  private planMounts(hc: HostConfig, config: ContainerConfig): ContainerMount[] {
+    const byDest = new Map<string, ContainerMount>();
+    for (const spec of hc.VolumesFrom ?? []) {
+      const { container, mode } = parseVolumesFrom(spec);
+      const from = this.find(container);
+      const readOnly = mode.split(',').includes('ro');
+      for (const m of mountsOf(from)) {
+        if (m.type === 'tmpfs') continue;
+        byDest.set(m.destination, { ...m, rw: m.rw && !readOnly, mode: '', copyData: false });
+      }
+    }
+    const explicit = new Set<string>();
+    const tmpfs = Object.entries(hc.Tmpfs ?? {}).map(([dest, data]) => parseTmpfs(dest, data));
+    const tmpfsDests = new Set(tmpfs.map((m) => m.destination));
+    const add = (m: ContainerMount) => {
+      if (explicit.has(m.destination) || tmpfsDests.has(m.destination)) throw invalidArgument(`Duplicate mount point: ${m.destination}`);
+      explicit.add(m.destination);
+      byDest.set(m.destination, m);
+    };
+    for (const raw of hc.Binds ?? []) add(parseBind(raw, hc.VolumeDriver));
+    for (const req of hc.Mounts ?? []) add(parseMountRequest(req, existsSync));
+    for (const m of tmpfs) byDest.set(m.destination, m);
+    for (const raw of Object.keys(config.Volumes ?? {})) {
+      const destination = posix.normalize(raw).replace(/(.)\/+$/, '$1');
+      if (!destination.startsWith('/')) throw invalidArgument(`invalid mount config for type "volume": invalid mount path: '${raw}' mount path must be absolute`);
+      if (destination === '/') throw invalidArgument("invalid mount config for type \"volume\": invalid specification: destination can't be '/'");
+      if (byDest.has(destination)) continue;
+      byDest.set(destination, { type: 'volume', destination, source: '', name: '', driver: hc.VolumeDriver || 'local', rw: true, mode: '', propagation: '', named: false, copyData: true });
+    }
+    return [...byDest.values()];
+  }
+
+  /** Fills new, empty volumes with the image's content at their mount points (dockerd's copy-up). */
+  private async copyUp(rec: ContainerRecord): Promise<void> {
+    const rootfs = await this.d.snapshotter.mount(rec.id);
+    try {
+      for (const m of mountsOf(rec)) await this.d.volumes.copyUp(rec.id, m, rootfs);
+    } finally {
+      await this.d.snapshotter.unmount(rec.id);
+    }
+  }
+
+  /**
+   * The runtime mounts of a starting container, parents first: volumes (mounted by their driver
+   * if they need it), binds (a missing host directory made for -v, refused for --mount) and tmpfs.
+   */
+  private async runtimeMounts(rec: ContainerRecord, volumePaths: Map<string, string>): Promise<MountSpec[]> {
+    const out: MountSpec[] = [];
+    for (const m of sortByDepth(mountsOf(rec))) {
+      if (m.type === 'bind') {
+        const st = await stat(m.source).catch(() => undefined);
+        if (!st) {
+          if (!m.createHostDir) throw invalidArgument(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
+          await mkdir(m.source, { recursive: true, mode: 0o755 });
+        }
+      }
+      out.push(runtimeMount(m, m.type === 'volume' ? volumePaths.get(m.name!)! : m.source));
+    }
+    return out;
   }
 
   private resolveImage(name: string) {
@@ -377,9 +458,6 @@ export class ContainerService {
     if (Object.values(h.PortBindings ?? {}).some((b) => b && b.length > 0) || h.PublishAllPorts) {
       throw invalidArgument('port publishing needs the bridge network, which is not available in this version of berth');
     }
-    if ((h.Binds && h.Binds.length) || (h.Mounts && h.Mounts.length) || (h.VolumesFrom && h.VolumesFrom.length) || (h.Tmpfs && Object.keys(h.Tmpfs).length)) {
-      throw notImplemented('volumes and mounts are not supported in this version of berth');
-    }
     if (h.Memory > 0 && h.Memory < minMemory) throw invalidArgument('Minimum memory limit allowed is 6MB');
     if (h.Memory < 0) throw invalidArgument('invalid memory limit');
     if (h.MemorySwap > 0 && h.Memory > 0 && h.MemorySwap < h.Memory) {
@@ -440,6 +518,7 @@ export class ContainerService {
     const hc = rec.hostConfig;
     const runtime = rec.runtime;
     let launched = false;
+    let volumesAttached = false;
     const t0 = performance.now();
     const marks: Record<string, number> = {};
     const mark = (name: string) => (marks[name] = Math.round((performance.now() - t0) * 10) / 10);
@@ -452,6 +531,9 @@ export class ContainerService {
         await this.d.snapshotter.prepare(id, this.d.images.chainIdsOf(image).at(-1) ?? null);
       }
       const [rootfs] = await Promise.all([this.d.snapshotter.mount(id), this.writeHostFiles(rec)]);
+      const volumePaths = await this.d.volumes.attach(rec);
+      volumesAttached = true;
+      const userMounts = await this.runtimeMounts(rec, volumePaths);
       mark('mounted');
       const user = await resolveUserInRoot(rootfs, rec.config.User ?? '', hc.GroupAdd ?? []);
       const cwd = rec.config.WorkingDir || '/';
@@ -467,7 +549,7 @@ export class ContainerService {
         rootfs,
         readonlyRootfs: hc.ReadonlyRootfs,
         args: withInit ? [containerInitPath, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
-        ...(withInit && initPath && { extraMounts: [{ destination: containerInitPath, type: 'bind', source: initPath, options: ['bind', 'ro'] }] }),
+        extraMounts: [...userMounts, ...(withInit && initPath ? [{ destination: containerInitPath, type: 'bind', source: initPath, options: ['bind', 'ro'] }] : [])],
         env: containerEnv({ env: rec.config.Env ?? [], hostname: rec.config.Hostname, tty: rec.config.Tty, defaultPath, home: user.home }),
         cwd,
         user,
@@ -542,9 +624,12 @@ export class ContainerService {
       await this.d.driver.start(id, runtime);
       mark('started');
       this.d.log.debug('container started', { id, ms: marks });
+      this.d.volumes.announceMounts(rec);
       this.d.events.publish('container', 'start', id, this.eventAttrs(rec));
     } catch (err) {
-      throw await this.cleanupFailedStart(rec, launched, err);
+      const reported = await this.cleanupFailedStart(rec, launched, err);
+      if (volumesAttached) await this.d.volumes.detach(rec);
+      throw reported;
     }
   }
 
@@ -636,6 +721,7 @@ export class ContainerService {
       mark('oom');
       this.d.driver.cleanupInBackground(id, rec.runtime);
       await this.unmountUnlessLeased(id).catch((err: unknown) => this.d.log.warn('unmount failed', { id, err }));
+      await this.d.volumes.detach(rec);
       mark('unmounted');
       // An --rm container goes straight from running to removing: one record write, not two.
       // An --rm container whose files are being copied out is removed later, by hand.
@@ -651,7 +737,7 @@ export class ContainerService {
       this.d.events.publish('container', 'die', id, this.eventAttrs(rec, { exitCode: String(code) }));
       const t = this.track(id);
       for (const cb of [...t.exitCallbacks]) cb(code);
-      if (autoRemove) await this.removeLocked(rec);
+      if (autoRemove) await this.removeLocked(rec, true);
       if (restart) this.scheduleRestart(rec);
       mark('done');
       this.d.log.debug('container exited', { id, code, ms: marks });
@@ -899,17 +985,19 @@ export class ContainerService {
         cur.state = { ...cur.state, Status: 'removing' };
         await this.d.store.save(cur);
       }
-      await this.removeLocked(cur);
+      await this.removeLocked(cur, opts.volumes ?? false);
     });
   }
 
   /** Removes a stopped container whose record says `removing`; the caller holds its lock. */
-  private async removeLocked(cur: ContainerRecord): Promise<void> {
+  private async removeLocked(cur: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
     const id = cur.id;
     // Any crash point is recoverable: a `removing` record is finished by reconcile, and a snapshot
     // without a record is swept as an orphan.
     // The bundle goes with the runtime cleanup that followed the exit (or was never made).
     await Promise.all([this.d.snapshotter.remove(id), this.d.store.delete(id)]);
+    // Only once the record is gone: until then its volumes count as in use.
+    await this.d.volumes.release(cur, removeAnonymousVolumes || cur.hostConfig.AutoRemove);
     this.d.events.publish('container', 'destroy', id, this.eventAttrs(cur));
     const t = this.track(id);
     for (const session of t.pendingAttach) session.finish();
@@ -1080,6 +1168,7 @@ export class ContainerService {
     for (const id of await this.d.driver.listBundles()) {
       if (!known.has(id)) await this.d.driver.removeBundle(id).catch(() => {});
     }
+    await this.d.volumes.adoptRunning(this.d.store.all().filter((r) => isActive(r.state.Status)));
   }
 
   private async reconcileOne(rec: ContainerRecord): Promise<void> {

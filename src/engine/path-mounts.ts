@@ -1,49 +1,31 @@
 import { lstat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
-import type { HostConfig } from '../oci/container-config.js';
+import { join } from 'node:path';
+import type { ContainerRecord } from './container-record.js';
+import { sortByDepth } from './mount-points.js';
 import type { MountPoint } from './path-view.js';
 
 /**
  * The mounts a copy in or out of a container goes through, as dockerd's setupMounts lists them:
- * host-path binds (`-v /host:/ctr[:ro]`, `--mount type=bind`) sorted by depth, then the network
- * files berth writes per container (hostname, hosts, resolv.conf) once it has started. Named
- * volumes are not listed: berth has no volume store yet, so no container can have one.
+ * volumes and host-path binds sorted by depth, then the network files berth writes per container
+ * (hostname, hosts, resolv.conf) once it has started. tmpfs mounts exist only inside a running
+ * container's mount namespace: a copy sees the directory under them, as from the host.
  */
-export async function containerMounts(hc: Pick<HostConfig, 'Binds' | 'Mounts' | 'ReadonlyRootfs'>, containerDir: string): Promise<MountPoint[]> {
-  const binds: MountPoint[] = [];
-  for (const b of hc.Binds ?? []) {
-    const m = parseBind(b);
-    if (m) binds.push(m);
+export async function containerMounts(rec: Pick<ContainerRecord, 'hostConfig' | 'mounts'>, containerDir: string, volumePath: (name: string) => string): Promise<MountPoint[]> {
+  const shown: MountPoint[] = [];
+  for (const m of sortByDepth(rec.mounts ?? [])) {
+    if (m.type === 'bind') shown.push({ source: m.source, destination: m.destination, writable: m.rw });
+    else if (m.type === 'volume' && m.name) shown.push({ source: volumePath(m.name), destination: m.destination, writable: m.rw });
   }
-  for (const m of hc.Mounts ?? []) {
-    if (m.Type === 'bind' && m.Source && posix.isAbsolute(m.Source)) {
-      binds.push({ source: m.Source, destination: posix.normalize(m.Target), writable: !m.ReadOnly });
-    }
-  }
-  binds.sort((a, b) => depth(a.destination) - depth(b.destination));
   const network: MountPoint[] = [];
   for (const [file, destination] of [
     ['resolv.conf', '/etc/resolv.conf'],
     ['hostname', '/etc/hostname'],
     ['hosts', '/etc/hosts'],
   ] as const) {
+    if (shown.some((m) => m.destination === destination)) continue;
     const source = join(containerDir, file);
     const exists = await lstat(source).then((s) => s.isFile(), () => false);
-    if (exists) network.push({ source, destination, writable: !hc.ReadonlyRootfs });
+    if (exists) network.push({ source, destination, writable: !rec.hostConfig.ReadonlyRootfs });
   }
-  return [...binds, ...network];
-}
-
-function depth(p: string): number {
-  return p.split('/').filter(Boolean).length;
-}
-
-/** `/host/path:/container/path[:opts]`; a named volume (no leading `/`) gives undefined. */
-export function parseBind(spec: string): MountPoint | undefined {
-  const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3) return undefined;
-  const [source, destination, opts = ''] = parts as [string, string, string?];
-  if (!posix.isAbsolute(source) || !posix.isAbsolute(destination)) return undefined;
-  const readOnly = opts.split(',').includes('ro');
-  return { source: posix.normalize(source), destination: posix.normalize(destination), writable: !readOnly };
+  return [...shown, ...network];
 }

@@ -73,6 +73,9 @@ export const cpuPeriodDefault = 100_000;
 
 export function buildSpec(input: SpecInput): RuntimeSpec {
   const ro = input.privileged ? [] : ['ro'];
+  const extra = input.extraMounts ?? [];
+  // A mount of the user's replaces berth's own at the same place (a volume on /dev/shm, a bind on /etc/hosts).
+  const taken = new Set(extra.map((m) => m.destination));
   const mounts: MountSpec[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -81,11 +84,11 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', ...ro] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${input.shmSize}`] },
-    ...(input.extraMounts ?? []),
+    ...extra,
     { destination: '/etc/resolv.conf', type: 'bind', source: input.files.resolvConf, options: ['rbind', 'rprivate'] },
     { destination: '/etc/hostname', type: 'bind', source: input.files.hostname, options: ['rbind', 'rprivate'] },
     { destination: '/etc/hosts', type: 'bind', source: input.files.hosts, options: ['rbind', 'rprivate'] },
-  ];
+  ].filter((m) => extra.includes(m) || !taken.has(m.destination));
 
   const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (input.network.mode === 'none') namespaces.push({ type: 'network' });

@@ -3,7 +3,8 @@ import { sha256 } from '../../common/digest.js';
 import { zeroTime } from '../../common/time.js';
 import type { ContainerRecord } from '../../engine/container-record.js';
 import type { ImageView } from '../../engine/images.js';
-import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, NetworkSettings } from '../types/index.js';
+import type { VolumeView } from '../../engine/volumes.js';
+import type { ContainerInspect, ContainerSummary, ImageInspect, ImageSummary, MountPoint, NetworkSettings, Volume } from '../types/index.js';
 
 /** Engine records → Docker's JSON, in one place so the shapes are checked against golden output. */
 
@@ -18,6 +19,36 @@ export interface ConvertContext {
   execIds(id: string): string[];
   /** LowerDir/UpperDir/… of an image's top layer, for image inspect. */
   imageLayerDirs(imageId: string): Record<string, string>;
+  /** Where a volume's data is on the host (its Mountpoint). */
+  volumePath(name: string): string;
+}
+
+/** A container's mounts as inspect and `ps` show them (HostConfig.Tmpfs ones are not listed). */
+export function mountPoints(rec: ContainerRecord, c: ConvertContext): MountPoint[] {
+  return (rec.mounts ?? [])
+    .filter((m) => !m.unlisted)
+    .map((m): MountPoint => {
+      if (m.type === 'volume') {
+        const name = m.name ?? '';
+        return { Type: 'volume', Name: name, Source: c.volumePath(name), Destination: m.destination, Driver: m.driver ?? 'local', Mode: m.mode, RW: m.rw, Propagation: m.propagation };
+      }
+      return { Type: m.type, Source: m.source, Destination: m.destination, Mode: m.mode, RW: m.rw, Propagation: m.propagation };
+    });
+}
+
+/** A volume in dockerd's key order; UsageData only for `system df`. */
+export function volumeJson(v: VolumeView, size?: number): Volume {
+  const r = v.record;
+  return {
+    CreatedAt: r.createdAt,
+    Driver: r.driver,
+    Labels: r.labels,
+    Mountpoint: v.mountpoint,
+    Name: r.name,
+    Options: r.options,
+    Scope: 'local',
+    ...(size !== undefined && { UsageData: { Size: size, RefCount: v.refCount } }),
+  };
 }
 
 /** Stable ids for the built-in networks until the network service owns them. */
@@ -107,7 +138,7 @@ export function containerInspect(rec: ContainerRecord, c: ConvertContext, size?:
     HostConfig: rec.hostConfig,
     GraphDriver: { Data: c.graphDriver(rec.id), Name: 'overlay2' },
     ...(size && { SizeRw: size.rw, SizeRootFs: size.rootFs }),
-    Mounts: [],
+    Mounts: mountPoints(rec, c),
     Config: rec.config,
     NetworkSettings: networkSettings(rec),
   };
@@ -128,7 +159,7 @@ export function containerSummary(rec: ContainerRecord, c: ConvertContext, status
     Status: status,
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode },
     NetworkSettings: { Networks: networkSettings(rec).Networks },
-    Mounts: [],
+    Mounts: mountPoints(rec, c),
   };
 }
 

@@ -44,7 +44,7 @@ export function buildRouter(services: ApiServices): Router {
   commitRoutes(router, services);
   statsRoutes(router, services);
   networkRoutes(router, services);
-  volumeRoutes(router);
+  volumeRoutes(router, services);
   return router;
 }
 

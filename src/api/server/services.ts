@@ -7,6 +7,7 @@ import type { ExecService } from '../../engine/exec.js';
 import type { ImageService } from '../../engine/images.js';
 import type { ContainerStats } from '../../engine/stats.js';
 import type { SystemService } from '../../engine/system.js';
+import type { VolumeService } from '../../engine/volumes.js';
 import type { ConvertContext } from './convert.js';
 
 /** What the API handlers are given: the engine services, wired in the daemon's composition root. */
@@ -17,6 +18,7 @@ export interface ApiServices {
   exec: ExecService;
   stats: ContainerStats;
   images: ImageService;
+  volumes: VolumeService;
   events: EventBus;
   system: SystemService;
   convert: ConvertContext;

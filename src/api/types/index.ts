@@ -275,13 +275,35 @@ export interface SystemInfo {
   Warnings?: string[] | null;
 }
 
-export interface VolumeSummary {
+/** A volume as `/volumes*` and `/system/df` show it (moby's volume.Volume). */
+export interface Volume {
   Name: string;
   Driver: string;
   Mountpoint: string;
-  Labels?: Record<string, string> | null;
-  Scope?: string;
+  /** RFC 3339, seconds, UTC ("2026-11-22T02:39:41Z"). */
+  CreatedAt?: string;
+  Status?: Record<string, unknown> | null;
+  /** null when none were given, as dockerd answers. */
+  Labels: Record<string, string> | null;
+  Scope: string;
+  /** The driver options exactly as given (`-o`), null when none. */
+  Options: Record<string, string> | null;
+  /** Only in `/system/df` (Size -1 elsewhere when asked for). */
   UsageData?: { Size: number; RefCount: number } | null;
+}
+
+/** `POST /volumes/create`. */
+export interface VolumeCreateRequest {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+/** `GET /volumes`. */
+export interface VolumeListResponse {
+  Volumes: Volume[] | null;
+  Warnings: string[] | null;
 }
 
 export interface BuildCacheRecord {
@@ -297,7 +319,7 @@ export interface DiskUsage {
   LayersSize: number;
   Images: ImageSummary[] | null;
   Containers: ContainerSummary[] | null;
-  Volumes: VolumeSummary[] | null;
+  Volumes: Volume[] | null;
   BuildCache: BuildCacheRecord[] | null;
   BuilderSize?: number;
 }

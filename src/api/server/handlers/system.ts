@@ -1,3 +1,4 @@
+import { mountPoints, volumeJson } from '../convert.js';
 import { parseTimestampParam, nowNs } from '../../../common/time.js';
 import { eventJson, eventMatches, type EngineEvent } from '../../../engine/events.js';
 import { parseFilters, validateFilterKeys } from '../../../engine/filters.js';
@@ -208,9 +209,11 @@ export function systemRoutes(r: Router, s: ApiServices): void {
       Status: s.containers.statusText(record),
       HostConfig: { NetworkMode: record.hostConfig.NetworkMode },
       NetworkSettings: { Networks: {} },
-      Mounts: [],
+      Mounts: mountPoints(record, s.convert),
     }));
-    sendJson(ctx.res!, 200, { LayersSize: df.layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] });
+    const volumes = [];
+    for (const v of s.volumes.list(new Map())) volumes.push(volumeJson(v, await s.volumes.size(v.record.name)));
+    sendJson(ctx.res!, 200, { LayersSize: df.layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: [] });
   });
 
   // `docker system prune` calls this; berth has no build cache yet, so nothing is pruned.
