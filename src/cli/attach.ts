@@ -65,7 +65,14 @@ export async function streamAttached(conn: UpgradedConnection, io: AttachedStrea
   });
 
   const decoder = new FrameDecoder();
+  // Until the terminal is raw, output waits: written earlier, the terminal would still translate it
+  // (a bare LF shown as CR LF), and a short command's whole output can come that soon.
+  let held: Buffer[] | undefined = rawInput ? [] : undefined;
   const onOutput = (chunk: Buffer) => {
+    if (held) {
+      held.push(chunk);
+      return;
+    }
     if (io.tty) {
       io.stdout.write(chunk);
       return;
@@ -85,6 +92,9 @@ export async function streamAttached(conn: UpgradedConnection, io: AttachedStrea
   });
   if (rawInput) {
     const restore = await enterRawMode(stdin, io.env);
+    const early = held ?? [];
+    held = undefined;
+    for (const chunk of early) onOutput(chunk);
     // Ended meanwhile: the terminal goes straight back.
     if (finished) restore();
     else restoreTerminal = restore;
