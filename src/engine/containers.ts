@@ -1083,6 +1083,8 @@ export class ContainerService {
       if (!matchAny(filters.get('exited'), (v) => status === 'exited' && c.state.ExitCode === Number(v))) return false;
       if (ancestors.length && !ancestors.some((a) => a.id === c.image || a.name === c.config.Image)) return false;
       if (!matchAny(filters.get('health'), (v) => v === (c.state.Health?.Status ?? 'none'))) return false;
+      // dockerd's volume filter: a volume's name or a mount's destination.
+      if (!matchAny(filters.get('volume'), (v) => mountsOf(c).some((m) => m.destination === v || (m.type === 'volume' && m.name === v)))) return false;
       return true;
     });
     if (opts.limit !== undefined && opts.limit > 0) list = list.slice(0, opts.limit);

@@ -117,6 +117,10 @@ test('cp reads and writes through volumes and binds (the container\'s view)', as
     // The container sees the same files.
     const seen = await must(d.docker(['exec', 'cpv', 'cat', '/data/in.txt', '/bound/in.txt']));
     assert.equal(seen.stdout, 'copied in\ncopied in\n');
+    // ps finds containers by a volume's name or a mount's destination.
+    const id = (await must(d.docker(['inspect', '-f', '{{.Id}}', 'cpv']))).stdout.trim();
+    for (const v of ['cpvol', '/bound']) assert.equal((await must(d.docker(['ps', '-q', '--no-trunc', '--filter', `volume=${v}`]))).stdout, `${id}\n`);
+    assert.equal((await must(d.docker(['ps', '-q', '--filter', 'volume=other']))).stdout, '');
     await must(d.docker(['rm', '-f', 'cpv']));
     await must(d.docker(['volume', 'rm', 'cpvol']));
   } finally {
