@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { api, eventually } from '../helpers/api.js';
 import { must } from '../helpers/compare.js';
 import { mountsUnder, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 /**
- * Volumes and mounts with real containers, driven through the API and the berth CLI: safety
+ * Volumes and mounts with real containers, driven through the API and the docker CLI: safety
  * against hostile images and containers, copy-up, option volumes, what survives a crash of the
  * daemon. (The docker CLI's view of the same flows is in test/compat/volumes.test.ts.)
  */
@@ -183,22 +183,4 @@ test('volume events: create, mount, unmount, destroy', async () => {
   assert.deepEqual(mine.map((e) => e.Action), ['create', 'mount', 'unmount', 'destroy']);
   assert.equal(mine[1]!.Actor.Attributes['read/write'], 'false');
   assert.equal(mine[1]!.Actor.Attributes['destination'], '/e');
-});
-
-test('the berth CLI: volume create/ls/inspect/rm and run -v', async () => {
-  mkdirSync('/tmp/berth-vol-cli', { recursive: true });
-  try {
-    assert.equal((await must(d.berth(['volume', 'create', '--label', 'team=a', 'clivol']))).stdout, 'clivol\n');
-    const ls = await must(d.berth(['volume', 'ls', '-q', '--filter', 'label=team=a']));
-    assert.equal(ls.stdout, 'clivol\n');
-    await must(d.berth(['run', '--rm', '-v', 'clivol:/v', '-v', '/tmp/berth-vol-cli:/h', 'busybox', 'sh', '-c', 'echo cli > /v/f; cp /v/f /h/f']));
-    assert.equal(readFileSync('/tmp/berth-vol-cli/f', 'utf8'), 'cli\n');
-    const ins = JSON.parse((await must(d.berth(['volume', 'inspect', 'clivol']))).stdout) as Array<{ Labels: Record<string, string> }>;
-    assert.deepEqual(ins[0]!.Labels, { team: 'a' });
-    await must(d.berth(['volume', 'rm', 'clivol']));
-    const gone = await d.berth(['volume', 'inspect', 'clivol']);
-    assert.equal(gone.code, 1);
-  } finally {
-    rmSync('/tmp/berth-vol-cli', { recursive: true, force: true });
-  }
 });
