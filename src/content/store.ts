@@ -109,9 +109,13 @@ export class LocalContentStore implements ContentStore {
         cb(null, chunk);
       },
     });
+    const file = createWriteStream(tmp);
     try {
-      await pipeline(source, counter, createWriteStream(tmp), signal ? { signal } : {});
+      await pipeline(source, counter, file, signal ? { signal } : {});
     } catch (err) {
+      // The pipeline fails as soon as any stream does, possibly before the file was even opened:
+      // unlinking then would race the open and leave the file behind.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
       await unlink(tmp).catch(() => {});
       if (signal?.aborted) throw cancelled(signal);
       throw err;
