@@ -46,9 +46,9 @@ test('validateFilterKeys uses Docker\'s message', () => {
   validateFilterKeys(emptyFilters(), []);
   assert.throws(
     () => validateFilterKeys(parseFilters('{"status":["running"],"x":["1"]}'), ['status']),
-    (e: unknown) => isKind(e, 'invalid-argument') && (e as Error).message === "invalid filter 'x'",
+    (e: unknown) => isKind(e, 'invalid-argument') && (e as Error).message === "Invalid filter 'x'",
   );
-  assert.throws(() => validateFilterKeys(parseFilters('{"Status":["running"]}'), ['status']), { message: "invalid filter 'Status'" });
+  assert.throws(() => validateFilterKeys(parseFilters('{"Status":["running"]}'), ['status']), { message: "Invalid filter 'Status'" });
 });
 
 test('parseBool has Go strconv.ParseBool semantics, empty meaning false', () => {

@@ -40,7 +40,7 @@ export function parseFilters(raw: string | undefined | null): Filters {
 /** Rejects keys a list endpoint does not know, with Docker's message. */
 export function validateFilterKeys(filters: Filters, allowed: readonly string[]): void {
   for (const key of filters.keys()) {
-    if (!allowed.includes(key)) throw invalidArgument(`invalid filter '${key}'`);
+    if (!allowed.includes(key)) throw invalidArgument(`Invalid filter '${key}'`);
   }
 }
 

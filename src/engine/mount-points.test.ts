@@ -46,7 +46,7 @@ test('--mount: binds must exist, volumes may be anonymous but then not read-only
   assert.equal(v.copyData, false);
   assert.deepEqual(v.volumeLabels, { a: 'b' });
   assert.deepEqual(v.volumeDriverOptions, { type: 'tmpfs', device: 'tmpfs' });
-  assert.equal(v.mode, '');
+  assert.equal(v.mode, 'z');
   assert.throws(() => parseMountRequest({ Type: 'volume', Target: '/v', ReadOnly: true }, exists), { message: 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes' });
   assert.throws(() => parseMountRequest({ Type: 'tmpfs', Source: 'x', Target: '/t' }, exists), { message: 'invalid mount config for type "tmpfs": field Source must not be specified' });
   assert.throws(() => parseMountRequest({ Type: 'npipe', Target: '/t' }, exists), { message: 'invalid mount config for type "npipe": mount type unknown' });

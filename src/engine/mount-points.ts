@@ -152,7 +152,8 @@ export function parseMountRequest(m: MountRequest, sourceExists: (path: string) 
         name: source,
         driver: vo?.DriverConfig?.Name || 'local',
         rw,
-        mode: '',
+        // dockerd's SELinux default for a volume given without a mode, as with -v.
+        mode: 'z',
         propagation: '',
         named: source !== '',
         copyData: !vo?.NoCopy,

@@ -72,7 +72,7 @@ export class VolumeService {
       .all()
       .map((r) => this.view(r))
       .filter((v) => wantDangling === undefined || (v.refCount === 0) === wantDangling)
-      .filter((v) => matchAny(filters.get('name'), (n) => v.record.name.includes(n)))
+      .filter((v) => matchAny(filters.get('name'), (n) => nameMatches(n, v.record.name)))
       .filter((v) => matchAny(filters.get('driver'), (d) => v.record.driver === d))
       .filter((v) => matchLabels(filters.get('label'), v.record.labels))
       .sort((a, b) => (a.record.name < b.record.name ? -1 : a.record.name > b.record.name ? 1 : 0));
@@ -102,6 +102,8 @@ export class VolumeService {
     let reclaimed = 0;
     for (const rec of this.d.store.all()) {
       if (!all && !rec.anonymous) continue;
+      // dockerd 20.10 never prunes a volume with driver options: its data may live elsewhere.
+      if (rec.options) continue;
       if (!matchLabels(filters.get('label'), rec.labels)) continue;
       if (filters.get('label!')?.some((l) => matchLabels([l], rec.labels))) continue;
       if (this.users(rec.name).length > 0) continue;
@@ -284,6 +286,15 @@ export class VolumeService {
   mountpoint(name: string): string {
     if (!this.d.store.get(name)) throw invalidArgument(`no such volume: ${name}`);
     return this.d.store.mountpoint(name);
+  }
+}
+
+/** dockerd's name filter is a regular expression (a bad one matches as plain text). */
+function nameMatches(pattern: string, name: string): boolean {
+  try {
+    return new RegExp(pattern).test(name);
+  } catch {
+    return name.includes(pattern);
   }
 }
 

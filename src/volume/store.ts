@@ -37,6 +37,7 @@ const optionKeys = ['type', 'device', 'o'];
 const requiredWith: Record<string, string[]> = { device: ['type'], type: ['device'], o: ['device', 'type'] };
 
 export function validateVolumeName(name: string): void {
+  if (name.length === 1) throw invalidArgument(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
   if (!namePattern.test(name)) {
     throw invalidArgument(`create ${name}: "${name}" includes invalid characters for a local volume name, only "${nameChars}" are allowed. If you intended to pass a host directory, use absolute path`);
   }
@@ -45,7 +46,7 @@ export function validateVolumeName(name: string): void {
 export function validateVolumeOptions(name: string, options: Record<string, string> | null | undefined): void {
   if (!options) return;
   for (const key of Object.keys(options)) {
-    if (!optionKeys.includes(key)) throw invalidArgument(`create ${name}: invalid option key: "${key}"`);
+    if (!optionKeys.includes(key)) throw invalidArgument(`create ${name}: invalid option: "${key}"`);
   }
   for (const [key, needs] of Object.entries(requiredWith)) {
     if (!(key in options)) continue;
@@ -122,10 +123,10 @@ export class VolumeStore {
     if (driver !== 'local') throw notFound(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     validateVolumeName(name);
     const options = req.options && Object.keys(req.options).length > 0 ? { ...req.options } : null;
-    validateVolumeOptions(name, options);
     // dockerd answers with the existing volume whatever the options (compose compares them itself).
     const existing = this.records.get(name);
     if (existing) return { record: existing, created: false };
+    validateVolumeOptions(name, options);
     const record: VolumeRecord = {
       name,
       driver: 'local',

@@ -200,7 +200,7 @@ test('list filters in both encodings, limit and status text', async () => {
   assert.equal(latest.json<unknown[]>().length, 1);
   const badFilter = await api(d.socket, 'GET', `/containers/json?filters=${encodeURIComponent('{"bogus":["x"]}')}`);
   assert.equal(badFilter.status, 400);
-  assert.equal(badFilter.json<{ message: string }>().message, "invalid filter 'bogus'");
+  assert.equal(badFilter.json<{ message: string }>().message, "Invalid filter 'bogus'");
   await d.docker(['rm', '-f', 'lf-run', 'lf-exit']);
 });
 

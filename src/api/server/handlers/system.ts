@@ -212,7 +212,8 @@ export function systemRoutes(r: Router, s: ApiServices): void {
       Mounts: mountPoints(record, s.convert),
     }));
     const volumes = [];
-    for (const v of s.volumes.list(new Map())) volumes.push(volumeJson(v, await s.volumes.size(v.record.name)));
+    // dockerd leaves volumes with driver options out (their size is not berth's to measure).
+    for (const v of s.volumes.list(new Map()).filter((x) => !x.record.options)) volumes.push(volumeJson(v, await s.volumes.size(v.record.name)));
     sendJson(ctx.res!, 200, { LayersSize: df.layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: [] });
   });
 
