@@ -27,6 +27,7 @@ const prune = () => import('./commands/prune.js');
 const execs = () => import('./commands/exec.js');
 const monitor = () => import('./commands/monitor.js');
 const containerFiles = () => import('./commands/container-files.js');
+const volume = () => import('./commands/volume.js');
 
 /** Keyed by an id; the names users type are mapped onto these below. */
 const commands = {
@@ -69,6 +70,11 @@ const commands = {
   export: { summary: "Export a container's filesystem as a tar archive", load: lazy(containerFiles, (m) => m.containerExport) },
   diff: { summary: "Inspect changes to files or directories on a container's filesystem", load: lazy(containerFiles, (m) => m.diff) },
   commit: { summary: "Create a new image from a container's changes", load: lazy(containerFiles, (m) => m.commit) },
+  volumeCreate: { summary: 'Create a volume', load: lazy(volume, (m) => m.volumeCreate) },
+  volumeInspect: { summary: 'Display detailed information on one or more volumes', load: lazy(volume, (m) => m.volumeInspect) },
+  volumeLs: { summary: 'List volumes', load: lazy(volume, (m) => m.volumeLs) },
+  volumePrune: { summary: 'Remove unused local volumes', load: lazy(prune, (m) => m.volumePrune) },
+  volumeRm: { summary: 'Remove one or more volumes', load: lazy(volume, (m) => m.volumeRm) },
 } satisfies Record<string, CommandInfo>;
 
 export type CommandId = keyof typeof commands;
@@ -99,6 +105,12 @@ export const groups: Record<string, Group> = {
   system: {
     summary: 'Manage berth',
     commands: { df: 'df', events: 'events', info: 'info', prune: 'systemPrune' },
+  },
+  volume: {
+    summary: 'Manage volumes',
+    commands: {
+      create: 'volumeCreate', inspect: 'volumeInspect', ls: 'volumeLs', list: 'volumeLs', prune: 'volumePrune', rm: 'volumeRm', remove: 'volumeRm',
+    },
   },
 };
 

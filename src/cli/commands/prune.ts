@@ -1,11 +1,12 @@
-import type { Client, Filters } from '../../client/index.js';
+import { compareApiVersions, type Client, type Filters } from '../../client/index.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { collectFilters, filterFlag } from '../filters.js';
 import type { ParsedFlags } from '../flags.js';
 import { humanSize } from '../format/units.js';
+import { StatusError } from '../status.js';
 
 /**
- * `container prune`, `image prune` and `system prune`: ask first (unless -f), then print what went
+ * `container prune`, `image prune`, `volume prune` and `system prune`: ask first (unless -f), then print what went
  * and the space it freed, in docker's words. Answering anything but "y" ends quietly with status 0.
  */
 
@@ -26,6 +27,7 @@ const pruneNetworks: PruneStep = async (client, _all, filters) => {
   return { reclaimed: 0, output: `Deleted Networks:\n${r.NetworksDeleted.map((n) => `${n}\n`).join('')}` };
 };
 
+// `all` is not passed on: `system prune -a --volumes` still removes only anonymous volumes, as docker's.
 const pruneVolumes: PruneStep = async (client, _all, filters) => {
   const r = await client.volumes.prune(filters);
   if (!r.VolumesDeleted?.length) return { reclaimed: 0, output: '' };
@@ -122,5 +124,32 @@ export const systemPrune: CommandSpec = {
     ].join('\n');
     const steps = [pruneContainers, pruneNetworks, ...(volumes ? [pruneVolumes] : []), pruneImages, pruneBuildCache];
     await prune(ctx, flags, warning, steps);
+  },
+};
+
+export const volumePrune: CommandSpec = {
+  usage: '[OPTIONS]',
+  args: { min: 0, max: 0 },
+  flags: [
+    // Hidden as docker hides it from a daemon below API 1.42, which berthd is.
+    { name: 'all', short: 'a', kind: 'bool', help: 'Remove all unused volumes, not just anonymous ones', hidden: true },
+    filterFlag('Provide filter values (e.g. "label=<label>")', null),
+    forceFlag,
+  ],
+  async run(ctx, flags) {
+    // docker checks the flag's API version before it asks anything; daemons below 1.42 know no
+    // `all` filter and prune named volumes too, which the warning then says. (berth's client
+    // speaks 1.41 at most, so for now that is every daemon; the rest is docker's rule for later.)
+    const version = await ctx.client().apiVersion();
+    const modern = compareApiVersions(version, '1.42') >= 0;
+    if (flags.changed('all') && !modern) throw new StatusError(1, `"--all" requires API version 1.42, but the Docker daemon API version is ${version}`);
+    const all = modern && flags.bool('all');
+    if (all && 'all' in collectFilters(flags)) throw new StatusError(1, 'conflicting options: cannot specify both --all and --filter all=1');
+    const warning =
+      modern && !all
+        ? 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue?'
+        : 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue?';
+    const step: PruneStep = all ? (client, _all, filters) => pruneVolumes(client, true, { ...filters, all: ['true'] }) : pruneVolumes;
+    await prune(ctx, flags, warning, [step]);
   },
 };

@@ -1,9 +1,11 @@
 import type { DiskUsage, SystemInfo, VersionResponse } from '../../api/types/index.js';
+import { familiarName, familiarString, parseNormalizedReference } from '../../oci/reference.js';
 import type { CommandSpec } from '../command.js';
 import { collectFilters, filterFlag } from '../filters.js';
 import { apiTimestamp, formatLocalNanoFixed } from '../format/durations.js';
 import { renderTable, tabwrite } from '../format/tabwriter.js';
-import { bytesSize, humanSize } from '../format/units.js';
+import { ellipsis, goQuote, shortId } from '../format/text.js';
+import { bytesSize, humanAgo, humanDuration, humanSize, humanSizeWithPrecision } from '../format/units.js';
 import { programVersion } from '../program.js';
 
 /** `version`, `info`, `events` and `system df`: what the daemon says about itself. */
@@ -211,12 +213,90 @@ export const events: CommandSpec = {
 export const df: CommandSpec = {
   usage: '[OPTIONS]',
   args: { min: 0, max: 0 },
-  flags: [],
-  async run(ctx) {
+  flags: [{ name: 'verbose', short: 'v', kind: 'bool', help: 'Show detailed information on space usage' }],
+  async run(ctx, flags) {
     const du = await ctx.client().system.df();
-    ctx.stdout.write(renderTable(['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'], diskUsageRows(du)));
+    ctx.stdout.write(flags.bool('verbose') ? verboseDiskUsage(du) : renderTable(['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'], diskUsageRows(du)));
   },
 };
+
+/**
+ * `system df -v` (capture 57b): a table per kind, in the daemon's order. Images show their first
+ * tag; containers their writable layer and how many local volumes they mount; volumes their links
+ * (containers using them) and size as the daemon measured them.
+ */
+export function verboseDiskUsage(du: DiskUsage, now = Date.now()): string {
+  const images = (du.Images ?? []).flatMap((i) => {
+    let repo = '<none>';
+    let tag = '<none>';
+    const tags = i.RepoTags ?? [];
+    const digests = i.RepoDigests ?? [];
+    const dangling = (tags.length === 0 && digests.length === 0) || (tags.length === 1 && tags[0] === '<none>:<none>' && digests.length === 1 && digests[0] === '<none>@<none>');
+    if (tags.length > 0 && !dangling) {
+      let ref;
+      try {
+        ref = parseNormalizedReference(tags[0]!);
+      } catch {
+        // docker leaves out an image whose first tag it cannot parse
+        return [];
+      }
+      if (ref.tag !== undefined) {
+        repo = familiarName(ref);
+        tag = ref.tag;
+      }
+    }
+    const shared = i.SharedSize === -1 ? 'N/A' : humanSize(i.SharedSize);
+    const unique = i.Size === -1 || i.SharedSize === -1 ? 'N/A' : humanSize(i.Size - i.SharedSize);
+    const containers = i.Containers === -1 ? 'N/A' : String(i.Containers);
+    return [[repo, tag, shortId(i.Id), humanAgo(i.Created, now), humanSizeWithPrecision(i.Size, 3), shared, unique, containers]];
+  });
+  const containers = (du.Containers ?? []).map((c) => [
+    shortId(c.Id),
+    containerImage(c.Image, c.ImageID),
+    goQuote(ellipsis(c.Command, 20)),
+    String((c.Mounts ?? []).filter((m) => m.Driver === 'local').length),
+    humanSizeWithPrecision(c.SizeRw ?? 0, 3),
+    humanAgo(c.Created, now),
+    c.Status,
+    containerName(c.Names ?? []),
+  ]);
+  const volumes = (du.Volumes ?? []).map((v) => [v.Name, v.UsageData ? String(v.UsageData.RefCount) : 'N/A', v.UsageData ? humanSize(v.UsageData.Size) : 'N/A']);
+  const cache = du.BuildCache ?? [];
+  const cacheSize = cache.reduce((n, b) => n + (b.Shared ? 0 : b.Size), 0);
+  const cacheRows = cache.map((b) => {
+    const extra = b as typeof b & { CreatedAt?: string; LastUsedAt?: string | null; UsageCount?: number };
+    const since = (at: string | null | undefined) => (at ? `${humanDuration(now - Date.parse(at))} ago` : '');
+    return [`${shortId(b.ID)}${b.InUse ? '*' : ''}`, b.Type ?? '', humanSizeWithPrecision(b.Size, 3), since(extra.CreatedAt), since(extra.LastUsedAt), String(extra.UsageCount ?? 0), String(b.Shared)];
+  });
+  return [
+    'Images space usage:\n\n',
+    renderTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], images),
+    '\nContainers space usage:\n\n',
+    renderTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'], containers),
+    '\nLocal Volumes space usage:\n\n',
+    renderTable(['VOLUME NAME', 'LINKS', 'SIZE'], volumes),
+    `\nBuild cache usage: ${humanSize(cacheSize)}\n\n`,
+    renderTable(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], cacheRows),
+  ].join('');
+}
+
+/** docker's truncated IMAGE column: a short ID for an image run by ID, else the reference without its digest. */
+function containerImage(image: string, imageId: string): string {
+  if (!image) return '<no image>';
+  if (shortId(imageId) === shortId(image)) return shortId(image);
+  try {
+    const { digest: _digest, ...named } = parseNormalizedReference(image);
+    return familiarString(named);
+  } catch {
+    return image;
+  }
+}
+
+/** docker's truncated NAMES column: the first name that is not a link (`/web/db`), without its slash. */
+function containerName(names: string[]): string {
+  const stripped = names.map((n) => (n.startsWith('/') ? n.slice(1) : n));
+  return stripped.find((n) => !n.includes('/')) ?? stripped.join(',');
+}
 
 /** docker's four summary rows, with its arithmetic (image size is the shared layer total). */
 export function diskUsageRows(du: DiskUsage): string[][] {
