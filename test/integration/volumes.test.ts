@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { api, eventually } from '../helpers/api.js';
 import { must } from '../helpers/compare.js';
 import { mountsUnder, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 /**
- * Volumes and mounts with real containers, driven through the API and the docker CLI: safety
+ * Volumes and mounts with real containers, driven through the API, the docker CLI and the berth CLI: safety
  * against hostile images and containers, copy-up, option volumes, what survives a crash of the
  * daemon. (The docker CLI's view of the same flows is in test/compat/volumes.test.ts.)
  */
@@ -183,4 +183,31 @@ test('volume events: create, mount, unmount, destroy', async () => {
   assert.deepEqual(mine.map((e) => e.Action), ['create', 'mount', 'unmount', 'destroy']);
   assert.equal(mine[1]!.Actor.Attributes['read/write'], 'false');
   assert.equal(mine[1]!.Actor.Attributes['destination'], '/e');
+});
+test('the berth CLI: volume create/ls/inspect/rm and run -v', async () => {
+  mkdirSync('/tmp/berth-vol-cli', { recursive: true });
+  try {
+    assert.equal((await must(d.berth(['volume', 'create', '--label', 'team=a', 'clivol']))).stdout, 'clivol\n');
+    const ls = await must(d.berth(['volume', 'ls', '-q', '--filter', 'label=team=a']));
+    assert.equal(ls.stdout, 'clivol\n');
+    await must(d.berth(['run', '--rm', '-v', 'clivol:/v', '-v', '/tmp/berth-vol-cli:/h', 'busybox', 'sh', '-c', 'echo cli > /v/f; cp /v/f /h/f']));
+    assert.equal(readFileSync('/tmp/berth-vol-cli/f', 'utf8'), 'cli\n');
+    const ins = JSON.parse((await must(d.berth(['volume', 'inspect', 'clivol']))).stdout) as Array<{ Labels: Record<string, string> }>;
+    assert.deepEqual(ins[0]!.Labels, { team: 'a' });
+    const before = (await must(d.berth(['volume', 'ls', '-q']))).stdout;
+    await must(d.berth(['run', '--rm', '-v', '/anon', '--tmpfs', '/t:size=1m', 'busybox', 'sh', '-c', 'echo x > /anon/f && grep -q " /t tmpfs" /proc/mounts']));
+    assert.equal((await must(d.berth(['volume', 'ls', '-q']))).stdout, before, '--rm left its anonymous volume');
+    await must(d.berth(['run', '-d', '--name', 'clidata', '-v', 'clivol:/v', 'busybox', 'sleep', '600']));
+    const copied = await must(d.berth(['run', '--rm', '--volumes-from', 'clidata:ro', 'busybox', 'sh', '-c', 'cat /v/f; touch /v/nope 2>/dev/null && echo writable || echo read-only']));
+    assert.equal(copied.stdout, 'cli\nread-only\n');
+    const busy = await d.berth(['volume', 'rm', 'clivol']);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /volume is in use/);
+    await must(d.berth(['rm', '-f', 'clidata']));
+    await must(d.berth(['volume', 'rm', 'clivol']));
+    const gone = await d.berth(['volume', 'inspect', 'clivol']);
+    assert.equal(gone.code, 1);
+  } finally {
+    rmSync('/tmp/berth-vol-cli', { recursive: true, force: true });
+  }
 });
