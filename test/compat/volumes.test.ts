@@ -3,8 +3,8 @@
  * prune`, `-v`, `--mount`, `--tmpfs`, `--volumes-from`, copy-up, anonymous volumes, binds, what a
  * crash of the daemon leaves, and `system df -v`. What is expected is what dockerd 20.10 (API 1.41)
  * does: captures 19, 38–41, 49, 51b, 57b, 65, 68c and 99 in /work/shared/notes, and moby v20.10's
- * volume code where no capture shows it. Assertions marked `BUG:` are divergences of berth's that
- * are not fixed yet; they assert Docker's behaviour and come last in their test.
+ * volume code where no capture shows it. Assertions marked `Was a bug:` are where berth once
+ * differed from dockerd (fixed in 43460ad); the comment gives dockerd's rule.
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -170,10 +170,10 @@ test('volume ls: the table, -q and its filters (dangling, name, label, driver)',
   await must(d.docker(['volume', 'rm', 'vol1', 'vol2', 'xvol', anon]));
   assert.deepEqual(await volumes(), []);
 
-  // BUG: dockerd matches the name filter as a regular expression (filters.Args.Match), so
-  //   `-f name=^vol` lists vol1 and vol2 but not xvol; berth takes it as a plain substring and lists nothing.
-  // BUG: dockerd 20.10's filters.Args.Validate answers an unknown filter with "Invalid filter 'bogus'"
-  //   (capital I); berth says "invalid filter 'bogus'".
+  // Was a bug: dockerd matches the name filter as a regular expression (filters.Args.Match), so
+  //   `-f name=^vol` lists vol1 and vol2 but not xvol; berth took it as a plain substring and lists nothing.
+  // Was a bug: dockerd 20.10's filters.Args.Validate answers an unknown filter with "Invalid filter 'bogus'"
+  //   (capital I); berth said "invalid filter 'bogus'".
   assert.deepEqual(
     { regex, badFilter },
     { regex: ['vol1', 'vol2'], badFilter: { code: 1, stdout: '', stderr: "Error response from daemon: Invalid filter 'bogus'\n" } },
@@ -228,13 +228,13 @@ test('volume create refuses bad names and options in dockerd\'s words, and creat
   assert.deepEqual(await volumes(), []);
 
   // Three divergences, compared at once so that each shows:
-  // BUG: moby v20.10 volume/local validateName checks the length first: `create x: volume name is
-  //   too short, names should be at least two alphanumeric characters`; berth gives the
+  // Was a bug: moby v20.10 volume/local validateName checks the length first: `create x: volume name is
+  //   too short, names should be at least two alphanumeric characters`; berth gave the
   //   invalid-characters message.
-  // BUG: moby v20.10 volume/local validateOpts says `invalid option: "foo"`; berth says
+  // Was a bug: moby v20.10 volume/local validateOpts says `invalid option: "foo"`; berth said
   //   `invalid option key: "foo"`.
-  // BUG: for an existing volume dockerd (VolumeStore.create) returns it before the driver's Create,
-  //   where options are validated: it prints vol2 and exits 0; berth validates first and fails.
+  // Was a bug: for an existing volume dockerd (VolumeStore.create) returns it before the driver's Create,
+  //   where options are validated: it prints vol2 and exits 0; berth validated first and failed.
   assert.deepEqual(
     [short, badOption, existingBadOption],
     [
@@ -266,9 +266,9 @@ test('volume prune -f removes every unused volume, named ones too (API 1.41), an
   await d.docker(['volume', 'rm', '-f', 'pn-used', 'pn-opt']);
   assert.deepEqual(await volumes(), []);
 
-  // BUG: dockerd 20.10 never prunes a volume with driver options (VolumesService.Prune filters on
+  // Was a bug: dockerd 20.10 never prunes a volume with driver options (VolumesService.Prune filters on
   // len(Options()) == 0): it deletes only the anonymous and pn-named volumes and keeps pn-opt;
-  // berth deletes pn-opt too.
+  // berth deleted pn-opt too.
   assert.deepEqual(
     { deleted, left, again },
     { deleted: [anon, 'pn-named'].sort(), left: ['pn-opt', 'pn-used'], again: { code: 0, stdout: 'Total reclaimed space: 0B\n', stderr: '' } },
@@ -446,8 +446,8 @@ test('--mount volume/bind/tmpfs and --tmpfs: what the container sees and what in
   await must(d.docker(['volume', 'rm', 'vol3']));
   assert.deepEqual(await volumes(), []);
 
-  // BUG: dockerd 20.10 registerMountPoints calls setBindModeIfNull for every local-driver volume
-  // given with --mount (HostConfig.Mounts), as for -v name:/dst: inspect shows "Mode": "z"; berth shows "".
+  // Was a bug: dockerd 20.10 registerMountPoints calls setBindModeIfNull for every local-driver volume
+  // given with --mount (HostConfig.Mounts), as for -v name:/dst: inspect shows "Mode": "z"; berth showed "".
   assert.deepEqual([mounts[1]!.Mode, optMount!.Mode], ['z', 'z']);
 });
 
@@ -505,7 +505,7 @@ test('two mounts on one destination: "Duplicate mount point", from the daemon', 
   await must(d.docker(['run', '--rm', '-v', '/d', '-v', 'dupa:/d', 'busybox', 'true']));
   assert.deepEqual(await volumes(), ['dupa']);
   // (dockerd would also have kept dupa from the refused creates above: it creates each -v volume
-  // before it reaches the duplicate. berth checks them all first, on purpose.)
+  // before it reaches the duplicate. berth checked them all first, on purpose.)
   await must(d.docker(['volume', 'rm', '-f', 'dupa', 'dupb']));
   assert.deepEqual(await volumes(), []);
 });
@@ -569,7 +569,7 @@ test('system df -v: each local volume with its links and size (capture 57b)', as
   await must(d.docker(['volume', 'rm', 'dfempty', 'dfdata', 'dfopt']));
   assert.deepEqual(await volumes(), []);
 
-  // BUG: dockerd 20.10's LocalVolumesSize leaves out volumes with driver options (len(Options()) == 0
-  // filter), so dfopt is not listed; berth lists it.
+  // Was a bug: dockerd 20.10's LocalVolumesSize leaves out volumes with driver options (len(Options()) == 0
+  // filter), so dfopt is not listed; berth listed it.
   assert.deepEqual([...rows.keys()].sort(), ['dfdata', 'dfempty']);
 });
