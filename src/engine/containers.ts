@@ -263,7 +263,9 @@ export class ContainerService {
         } catch (err) {
           await this.d.snapshotter.remove(id).catch(() => {});
           await this.d.store.delete(id);
-          await this.d.volumes.discard(volumes.created.filter((n) => this.d.volumes.users(n).every((u) => u === id)));
+          // Its hold goes first: discard keeps any volume still counted as used.
+          volumes.settle();
+          await this.d.volumes.discard(volumes.created);
           throw err;
         }
       } finally {

@@ -167,6 +167,17 @@ test('bad volume input changes nothing', async () => {
   const dup = await api(d.socket, 'POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Binds: ['first:/a', 'second:/a'] } });
   assert.equal(dup.status, 400);
   assert.equal(dup.json<{ message: string }>().message, 'Duplicate mount point: /a');
+  // A failure after the volumes were made (this one's file system cannot be mounted for copy-up)
+  // takes them away again.
+  const late = await api(d.socket, 'POST', '/v1.41/containers/create', {
+    Image: 'busybox',
+    Cmd: ['true'],
+    HostConfig: { Mounts: [{ Type: 'volume', Source: 'unmountable', Target: '/etc', VolumeOptions: { DriverConfig: { Options: { type: 'nosuchfs', device: 'none' } } } }] },
+  });
+  assert.equal(late.status, 400, late.text());
+  assert.match(late.json<{ message: string }>().message, /failed to mount local volume/);
+  assert.equal((await api(d.socket, 'GET', '/v1.41/volumes/unmountable')).status, 404, 'the failed create left its volume');
+  assert.equal((await api(d.socket, 'GET', '/v1.41/containers/json?all=1')).json<unknown[]>().length, 0);
   const after = (await api(d.socket, 'GET', '/v1.41/volumes')).json<{ Volumes: unknown[] }>().Volumes.length;
   assert.equal(after, before);
   assert.deepEqual(readdirSync(`${d.dataRoot}/volumes`).filter((n) => n.startsWith('.creating-')), []);
