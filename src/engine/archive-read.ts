@@ -1,7 +1,7 @@
 import { constants as fsc, type BigIntStats } from 'node:fs';
 import { lstat, open, readlink } from 'node:fs/promises';
 import { cancelled, errnoCode } from '../common/errors.js';
-import { DirHandle, headerFor, sortNames, TarWriter, vanished } from '../image/tree-tar.js';
+import { DirHandle, headerFor, sortNames, TarWriter } from '../image/tree-tar.js';
 import { baseName, ContainerView, type Location } from './path-view.js';
 
 /**

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, messageOf, notFound, notImplemented, notModified } from '../common/errors.js';
 import { newId, randomName, shortId } from '../common/ids.js';
 import type { Logger } from '../common/log.js';
 import { KeyedMutex } from '../common/mutex.js';
 import { formatRfc3339Nano, nowNs, zeroTime } from '../common/time.js';
+import { dirSize } from '../common/dir-size.js';
 import { resolveInRoot } from '../common/fs-root.js';
 import type { ContainerConfig, HostConfig, NetworkingConfig } from '../oci/container-config.js';
 import { defaultPath, type ContainerConfig as ImageRunConfig } from '../oci/image.js';
@@ -1339,33 +1340,5 @@ function untilMs(v: string): number {
   const t = Date.parse(v);
   if (Number.isNaN(t)) throw invalidArgument(`failed to parse value as time or duration: "${v}"`);
   return t;
-}
-
-/** Disk usage of a directory tree (regular files, each inode once), like Docker's SizeRw. */
-export async function dirSize(dir: string): Promise<number> {
-  let total = 0;
-  const seen = new Set<string>();
-  const walk = async (d: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = posix.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) {
-        const st = await lstat(p).catch(() => undefined);
-        if (!st) continue;
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        total += st.size;
-      }
-    }
-  };
-  await walk(dir);
-  return total;
 }
 

@@ -66,7 +66,7 @@ function modeWords(mode: string): string[] {
 function validateTarget(type: string, target: string): string {
   const errorFor = (msg: string) => invalidArgument(`invalid mount config for type "${type}": ${msg}`);
   if (target === '') throw errorFor('field Target must not be empty');
-  if (posix.normalize(target) === '/' || posix.normalize(target) === '//') throw errorFor("invalid specification: destination can't be '/'");
+  if (posix.normalize(target) === '/') throw errorFor("invalid specification: destination can't be '/'");
   if (!posix.isAbsolute(target)) throw errorFor(`invalid mount path: '${target}' mount path must be absolute`);
   return posix.normalize(target).replace(/\/+$/, '');
 }

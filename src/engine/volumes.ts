@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runChecked } from '../common/command.js';
-import { conflict, errnoCode, invalidArgument, isKind, notFound } from '../common/errors.js';
+import { conflict, invalidArgument, isKind, notFound } from '../common/errors.js';
+import { dirSize } from '../common/dir-size.js';
 import { resolveInRoot } from '../common/fs-root.js';
 import type { Logger } from '../common/log.js';
 import type { VolumeRecord, VolumeStore } from '../volume/store.js';
@@ -121,7 +122,7 @@ export class VolumeService {
   }
 
   async size(name: string): Promise<number> {
-    return treeSize(this.d.store.mountpoint(name));
+    return dirSize(this.d.store.mountpoint(name));
   }
 
   // ------------------------------------------------------------ containers' side
@@ -300,35 +301,4 @@ function nameMatches(pattern: string, name: string): boolean {
 
 export function mountsOf(rec: Pick<ContainerRecord, 'mounts'>): ContainerMount[] {
   return rec.mounts ?? [];
-}
-
-/** Bytes in a tree, each inode once, never following a link or leaving for another file system. */
-async function treeSize(dir: string): Promise<number> {
-  let total = 0;
-  const seen = new Set<string>();
-  const top = await lstat(dir).catch(() => undefined);
-  if (!top) return 0;
-  const walk = async (d: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = await readdir(d);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return;
-      throw err;
-    }
-    for (const name of names) {
-      const p = join(d, name);
-      const st = await lstat(p).catch(() => undefined);
-      if (!st || st.dev !== top.dev) continue;
-      if (st.isDirectory()) await walk(p);
-      else if (st.isFile()) {
-        const key = `${st.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        total += st.size;
-      }
-    }
-  };
-  await walk(dir);
-  return total;
 }
